@@ -1,0 +1,1 @@
+"""The ETL: bureau exports in, an atomically published DuckDB warehouse out."""

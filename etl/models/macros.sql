@@ -1,0 +1,38 @@
+-- Macros shared by the models. Loaded before any model runs.
+
+-- Text timestamps in the formats of docs/etl-rules.md; NULL when none fits.
+create or replace macro parse_timestamp(x) as try_strptime(x, [
+    '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d',
+    '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
+    '%Y%m%d %H:%M:%S', '%Y%m%d',
+    '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日'
+]);
+
+-- coord_sys spellings: upper case without '-', '_' and spaces (then looked up in ref_values).
+create or replace macro norm_coord_sys(x) as upper(replace(replace(replace(x, '-', ''), '_', ''), ' ', ''));
+
+-- Numbers as bureaus write them: plain, or with thousands separators ("1,234.50").
+create or replace macro parse_amount(x) as case
+    when regexp_full_match(x, '-?\d{1,3}(,\d{3})+(\.\d+)?') then try_cast(replace(x, ',', '') as double)
+    else try_cast(x as double)
+end;
+
+-- The first position rule that fails before the point is converted (docs/etl-rules.md).
+create or replace macro position_issue(lng_text, lat_text, lng_num, lat_num, coord_sys_name) as case
+    when lng_text is null or lat_text is null then 'position_missing'
+    when lng_num is null or lat_num is null or not isfinite(lng_num) or not isfinite(lat_num) then 'position_unparseable'
+    when lng_num not between -180 and 180 or lat_num not between -90 and 90 then 'position_out_of_range'
+    when coord_sys_name is null then 'coord_sys_unknown'
+end;
+
+-- YYYY-MM, YYYYMM, YYYY/MM, YYYY年M月 as 'YYYY-MM'; NULL otherwise.
+create or replace macro period_month(x) as try_cast(regexp_extract(x, '^\d{4}[-/年]?(\d{1,2})月?$', 1) as integer);
+create or replace macro parse_period(x) as case
+    when period_month(x) between 1 and 12 then substr(x, 1, 4) || '-' || lpad(period_month(x)::varchar, 2, '0')
+end;
+
+-- GB 32100 check character; alphabet and weights come from etl/uscc.py via variables.
+create or replace macro uscc_char_value(c) as instr(getvariable('uscc_alphabet'), c) - 1;
+create or replace macro uscc_is_valid(x) as length(x) = 18 and list_min([uscc_char_value(x[i]) for i in range(1, 19)]) >= 0
+    and (31 - list_sum([uscc_char_value(x[i]) * getvariable('uscc_weights')[i] for i in range(1, 18)]) % 31) % 31
+        = uscc_char_value(x[18]);

@@ -1,0 +1,54 @@
+-- grain: one row per (res, h3) cell holding a staged taxpayer or grid unit, res 7–10 (data contract: hex_stats)
+-- unique: res, h3
+-- not_null: res, h3, n_taxpayers, n_units, n_linked
+with resolutions as (select unnest([7, 8, 9, 10]) as res),
+taxpayers as (select * from stg_taxpayers where h3_10 is not null),
+units as (select * from stg_grid_units),
+links as (select * from unit_links where method <> 'none'),
+latest_period as (select max(period) as period from stg_declarations),
+tax_12m as (
+    -- the twelve months ending with the newest declared period
+    select taxpayer_id, sum(tax_paid) as tax_paid
+    from stg_declarations, latest_period
+    where strptime(stg_declarations.period || '-01', '%Y-%m-%d')
+        > strptime(latest_period.period || '-01', '%Y-%m-%d') - interval 12 month
+    group by taxpayer_id
+),
+has_declarations as (select count(*) > 0 as present from stg_declarations),
+taxpayer_cells as (
+    select
+        resolutions.res,
+        case resolutions.res when 7 then h3_7 when 8 then h3_8 when 9 then h3_9 else h3_10 end as h3,
+        count(*) as n_taxpayers,
+        count(*) filter (where taxpayers.status = '正常') as n_active,
+        sum(coalesce(tax_12m.tax_paid, 0)) as tax_paid_12m
+    from taxpayers
+    cross join resolutions
+    left join tax_12m using (taxpayer_id)
+    group by all
+),
+unit_cells as (
+    select
+        resolutions.res,
+        case resolutions.res when 7 then h3_7 when 8 then h3_8 when 9 then h3_9 else h3_10 end as h3,
+        count(*) as n_units,
+        count(links.record_id) as n_linked
+    from units
+    cross join resolutions
+    left join links using (record_id)
+    group by all
+),
+final as (
+    select
+        coalesce(t.res, u.res) as res,
+        coalesce(t.h3, u.h3) as h3,
+        coalesce(t.n_taxpayers, 0) as n_taxpayers,
+        coalesce(t.n_active, 0) as n_active,
+        coalesce(u.n_units, 0) as n_units,
+        coalesce(u.n_linked, 0) as n_linked,
+        -- unknown, not zero, when the bureau sent no declarations at all
+        case when (select present from has_declarations) then coalesce(t.tax_paid_12m, 0) end as tax_paid_12m
+    from taxpayer_cells as t
+    full outer join unit_cells as u on t.res = u.res and t.h3 = u.h3
+)
+select * from final order by res, h3

@@ -1,0 +1,290 @@
+"""`taxmap etl`: read the input folder, build the warehouse, publish it atomically.
+
+The warehouse is built in a temporary file beside the target and moved over
+``warehouse.duckdb`` with one ``os.replace`` only after every model and
+check succeeded, so a failed or killed run leaves the previous warehouse
+untouched and readable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+import taxmap
+from etl import db, geo, runner, uscc
+from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifest
+from etl.schema import SOURCES
+
+WAREHOUSE_NAME = "warehouse.duckdb"
+TMP_PREFIX = ".warehouse."
+TMP_SUFFIX = ".tmp.duckdb"
+# staged table and key column per source, for the run's accounting
+STAGED_TABLES = {
+    "streets": "stg_streets",
+    "grids": "stg_grids",
+    "taxpayers": "stg_taxpayers",
+    "grid_units": "stg_grid_units",
+    "declarations": "stg_declarations",
+    "officers": "stg_officers",
+}
+
+
+@dataclass
+class SourceCount:
+    source: str
+    file: str | None
+    encoding: str | None
+    rows_read: int
+    rows_staged: int
+    rows_rejected: int
+    quality_issues: int
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    warehouse: Path
+    skipped: bool = False
+    sources: list[SourceCount] = field(default_factory=list)
+    stages: list[runner.Timing] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def warehouse_path(out_dir: Path) -> Path:
+    return Path(out_dir) / WAREHOUSE_NAME
+
+
+def input_fingerprint(input_dir: Path) -> str:
+    """Hash of the input files, the models and the code version: equal means the same result."""
+    digest = hashlib.sha256(taxmap.__version__.encode())
+    for path in sorted(runner.MODELS_DIR.rglob("*.sql")):
+        digest.update(path.read_bytes())
+    for path in sorted(p for p in Path(input_dir).iterdir() if p.is_file()):
+        digest.update(path.name.encode())
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def last_run(warehouse: Path) -> tuple[pa.Table | None, pa.Table | None, pa.Table | None]:
+    """The previous warehouse's run history (runs, sources, stages), or Nones when there is none."""
+    if not warehouse.is_file():
+        return None, None, None
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None, None, None
+    try:
+        return tuple(
+            con.execute(f"select * from {t}").fetch_arrow_table()
+            for t in ("etl_runs", "etl_run_sources", "etl_run_stages")
+        )
+    except duckdb.Error:
+        return None, None, None
+    finally:
+        con.close()
+
+
+def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
+            threads: int | None = None, memory_limit: str | None = None) -> RunResult:
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
+    if not input_dir.is_dir():
+        raise InputError(f"{input_dir}: input folder does not exist")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = warehouse_path(out_dir)
+    fingerprint = input_fingerprint(input_dir)
+    runs, run_sources, run_stages = last_run(target)
+    if not force and runs is not None and runs.num_rows:
+        previous = runs.to_pylist()[-1]
+        if previous["input_fingerprint"] == fingerprint:
+            return RunResult(run_id=previous["run_id"], warehouse=target, skipped=True)
+
+    run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    _remove_stale_temporaries(out_dir)
+    tmp = out_dir / f"{TMP_PREFIX}{run_id}{TMP_SUFFIX}"
+    report = progress or (lambda *_: None)
+    try:
+        report("read inputs", 0, 0)
+        t0 = time.perf_counter()
+        manifest = read_manifest(input_dir)
+        files = read_inputs(input_dir)
+        read_seconds = time.perf_counter() - t0
+        con = db.connect(tmp, threads=threads, memory_limit=memory_limit)
+        try:
+            _prepare(con, files, manifest)
+            models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS,
+                                     sources={f"raw_{s}" for s in SOURCES})
+            result = runner.run(con, models, on_model=lambda m, i, n: report(m.name, i, n))
+            _require_region(con, files)
+            counts = _account(con, files)
+            stages = [runner.Timing("read inputs", read_seconds, sum(f.rows_read for f in files.values()))]
+            stages += result.timings
+            finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
+                              stages, (runs, run_sources, run_stages))
+            for model in models.values():
+                if model.ephemeral:
+                    con.execute(f"drop table if exists {model.name}")
+            for source in SOURCES:
+                con.execute(f"drop table if exists raw_{source}")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        _fsync(tmp)
+        os.replace(tmp, target)
+        _fsync(out_dir)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise
+    return RunResult(run_id=run_id, warehouse=target, sources=counts, stages=stages,
+                     seconds=time.perf_counter() - started)
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporaries of runs that were killed; never the published warehouse."""
+    for path in out_dir.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}*"):
+        path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manifest: Manifest) -> None:
+    variables = {
+        "default_coord_sys": manifest.default_coord_sys,
+        "boundary_coord_sys": manifest.boundary_coord_sys,
+        "region_buffer_m": geo.REGION_BUFFER_M,
+        "address_mismatch_m": manifest.address_mismatch_m,
+        "survey_start": manifest.survey_start,
+        "survey_end": manifest.survey_end,
+        "taxpayers_have_position": {"lng", "lat"} <= files["taxpayers"].present_columns,
+        "uscc_alphabet": uscc.ALPHABET,
+        "uscc_weights": list(uscc.WEIGHTS),
+        "metric_crs": geo.utm_epsg(114.0, 22.5),
+    }
+    for name, value in variables.items():
+        con.execute(f"set variable {name} = ?", [value])
+    con.execute((runner.MODELS_DIR / "macros.sql").read_text(encoding="utf-8"))
+    for name, source in SOURCES.items():
+        if name in files:
+            table = files[name].table
+        else:
+            columns = {c.name: pa.array([], pa.string()) for c in source.columns}
+            table = pa.table({"_row": pa.array([], pa.int64()), **columns, "_malformed": pa.array([], pa.bool_())})
+        con.register("_raw", table)
+        con.execute(f"create table raw_{name} as select * from _raw")
+        con.unregister("_raw")
+
+
+def _require_region(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]) -> None:
+    if con.execute("select count(*) from stg_streets").fetchone()[0] == 0:
+        raise InputError(f"{files['streets'].path.name}: no usable street polygon (every feature was rejected)")
+
+
+def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]) -> list[SourceCount]:
+    counts = []
+    for name, staged_table in STAGED_TABLES.items():
+        read = con.execute(f"select count(*) from raw_{name}").fetchone()[0]
+        staged = con.execute(f"select count(*) from {staged_table}").fetchone()[0]
+        rejected = con.execute("select count(*) from rejects where source = ?", [name]).fetchone()[0]
+        issues = con.execute("select count(*) from quality_issues where source = ?", [name]).fetchone()[0]
+        if staged + rejected != read:
+            raise runner.ModelError(f"{name}: staged {staged} + rejected {rejected} != read {read}")
+        file = files.get(name)
+        counts.append(SourceCount(name, file.path.name if file else None, file.encoding if file else None,
+                                  read, staged, rejected, issues))
+    return counts
+
+
+def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts, stages,
+                      history) -> None:
+    runs, run_sources, run_stages = history
+    con.execute(
+        """
+        create table etl_runs (
+            run_id varchar primary key, started_at timestamp, finished_at timestamp, status varchar,
+            input_dir varchar, input_fingerprint varchar, taxmap_version varchar, region_name varchar,
+            survey_start date, survey_end date,
+            rows_read map(varchar, bigint), rows_staged map(varchar, bigint), rows_rejected map(varchar, bigint),
+            quality_issues map(varchar, bigint), seconds double
+        )
+        """
+    )
+    con.execute(
+        """
+        create table etl_run_sources (
+            run_id varchar, source varchar, file varchar, encoding varchar,
+            rows_read bigint, rows_staged bigint, rows_rejected bigint, quality_issues bigint
+        )
+        """
+    )
+    con.execute("create table etl_run_stages (run_id varchar, stage varchar, seconds double, rows bigint)")
+    for table, previous in (("etl_runs", runs), ("etl_run_sources", run_sources), ("etl_run_stages", run_stages)):
+        if previous is not None and previous.num_rows:
+            con.register("_previous", previous)
+            con.execute(f"insert into {table} by name select * from _previous")
+            con.unregister("_previous")
+    con.execute(
+        "insert into etl_runs values (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id, started_at, finished_at, str(input_dir.resolve()), fingerprint, taxmap.__version__,
+            manifest.region_name, manifest.survey_start, manifest.survey_end,
+            {c.source: c.rows_read for c in counts}, {c.source: c.rows_staged for c in counts},
+            {c.source: c.rows_rejected for c in counts}, {c.source: c.quality_issues for c in counts},
+            (finished_at - started_at).total_seconds(),
+        ],
+    )
+    con.executemany(
+        "insert into etl_run_sources values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, c.source, c.file, c.encoding, c.rows_read, c.rows_staged, c.rows_rejected, c.quality_issues]
+         for c in counts],
+    )
+    con.executemany("insert into etl_run_stages values (?, ?, ?, ?)",
+                    [[run_id, s.name, s.seconds, s.rows] for s in stages])
+
+
+def run_summary(result: RunResult) -> str:
+    if result.skipped:
+        return f"input unchanged since run {result.run_id}: nothing to do (use --force to rebuild)"
+    lines = [f"run {result.run_id} published {result.warehouse} in {result.seconds:.1f} s"]
+    lines.append(f"{'source':<14}{'read':>10}{'staged':>10}{'rejected':>10}{'issues':>10}")
+    for c in result.sources:
+        lines.append(f"{c.source:<14}{c.rows_read:>10}{c.rows_staged:>10}{c.rows_rejected:>10}{c.quality_issues:>10}")
+    return "\n".join(lines)
+
+
+def stderr_progress() -> Progress:
+    """One line per model on stderr: what is building and how far along the run is."""
+    clock = {"t": time.perf_counter()}
+
+    def report(name: str, index: int, total: int) -> None:
+        now = time.perf_counter()
+        step = f"[{index:>2}/{total}] " if total else ""
+        print(f"  {step}{name} (+{now - clock['t']:.1f} s)", file=sys.stderr, flush=True)
+        clock["t"] = now
+
+    return report
+

@@ -1,0 +1,205 @@
+"""The data contract's input tables: columns, Chinese aliases, required fields,
+accepted values, and the codes the ETL writes to `rejects` and `quality_issues`.
+
+This module is the single source for those names: the reader, the staging
+models' checks, the demo generator and the docs all use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    alias: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    required: bool
+    formats: tuple[str, ...]
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Map of every accepted header (English or Chinese) to the English name."""
+        out = {c.name: c.name for c in self.columns}
+        out.update({c.alias: c.name for c in self.columns})
+        return out
+
+
+TABULAR_FORMATS = (".csv", ".parquet", ".xlsx")
+
+TAXPAYERS = Source(
+    "taxpayers",
+    required=True,
+    formats=TABULAR_FORMATS,
+    key=("taxpayer_id",),
+    columns=(
+        Column("taxpayer_id", "纳税人识别号", True),
+        Column("name", "纳税人名称", True),
+        Column("legal_rep", "法定代表人"),
+        Column("legal_rep_id", "法定代表人证件号码"),
+        Column("phone", "联系电话"),
+        Column("reg_address", "生产经营地址", True),
+        Column("industry_code", "行业代码"),
+        Column("industry_name", "行业名称"),
+        Column("taxpayer_type", "纳税人类型"),
+        Column("entity_type", "登记注册类型"),
+        Column("reg_date", "登记日期"),
+        Column("status", "纳税人状态", True),
+        Column("credit_rating", "纳税信用等级"),
+        Column("street_code", "街道代码"),
+        Column("lng", "经度"),
+        Column("lat", "纬度"),
+        Column("coord_sys", "坐标系"),
+    ),
+)
+
+GRID_UNITS = Source(
+    "grid_units",
+    required=True,
+    formats=TABULAR_FORMATS,
+    key=("record_id",),
+    columns=(
+        Column("record_id", "采集记录编号", True),
+        Column("grid_code", "网格编码", True),
+        Column("unit_name", "单位名称", True),
+        Column("uscc", "统一社会信用代码"),
+        Column("address", "标准地址"),
+        Column("building_id", "楼栋编码"),
+        Column("lng", "经度", True),
+        Column("lat", "纬度", True),
+        Column("coord_sys", "坐标系", True),
+        Column("operating_status", "经营状态", True),
+        Column("business_category", "经营类别"),
+        Column("collected_at", "采集时间", True),
+        Column("collector_id", "采集网格员"),
+    ),
+)
+
+DECLARATIONS = Source(
+    "declarations",
+    required=False,
+    formats=(".csv", ".parquet"),
+    key=("taxpayer_id", "period", "tax_type"),
+    columns=(
+        Column("taxpayer_id", "纳税人识别号", True),
+        Column("period", "所属期", True),
+        Column("tax_type", "税种", True),
+        Column("sales_amount", "申报销售额"),
+        Column("tax_payable", "应纳税额"),
+        Column("tax_paid", "实缴税额"),
+        Column("invoice_out_amount", "开具发票金额"),
+        Column("invoice_in_amount", "取得发票金额"),
+    ),
+)
+
+OFFICERS = Source(
+    "officers",
+    required=False,
+    formats=TABULAR_FORMATS,
+    key=("officer_id",),
+    columns=(
+        Column("officer_id", "人员编号", True),
+        Column("name", "姓名", True),
+        Column("role", "角色", True),
+        Column("street_code", "街道代码"),
+        Column("grid_codes", "负责网格"),
+        Column("phone", "联系电话"),
+    ),
+)
+
+STREETS = Source(
+    "streets",
+    required=True,
+    formats=(".geojson",),
+    key=("street_code",),
+    columns=(
+        Column("street_code", "街道代码", True),
+        Column("street_name", "街道名称", True),
+        Column("district_code", "区县代码"),
+        Column("district_name", "区县名称"),
+    ),
+)
+
+GRIDS = Source(
+    "grids",
+    required=True,
+    formats=(".geojson",),
+    key=("grid_code",),
+    columns=(
+        Column("grid_code", "网格编码", True),
+        Column("grid_name", "网格名称"),
+        Column("street_code", "街道代码"),
+    ),
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (STREETS, GRIDS, TAXPAYERS, GRID_UNITS, DECLARATIONS, OFFICERS)}
+
+# Accepted values. Anything else is kept with a quality issue.
+TAXPAYER_STATUSES = ("正常", "非正常", "停业", "注销")
+OPERATING_STATUSES = ("在营", "停业", "空置", "已搬离")
+CREDIT_RATINGS = ("A", "B", "M", "C", "D")
+OFFICER_ROLES = {"grid_worker": "grid_worker", "网格员": "grid_worker", "tax_officer": "tax_officer", "税收管理员": "tax_officer"}
+# coord_sys spellings are normalised (upper case, without '-', '_', ' ') before lookup.
+COORD_SYS_ALIASES = {
+    "WGS84": "WGS84",
+    "WGS": "WGS84",
+    "GPS": "WGS84",
+    "CGCS2000": "CGCS2000",
+    "GCJ02": "GCJ02",
+    "GCJ": "GCJ02",
+    "火星坐标": "GCJ02",
+    "国测局坐标": "GCJ02",
+    "BD09": "BD09",
+    "BD09LL": "BD09",
+    "百度坐标": "BD09",
+}
+
+# Reasons a row is rejected (rejects.reason), in the order the checks apply:
+# the first that holds is the row's reason.
+REJECT_REASONS = {
+    "malformed_row": "列数与表头不符 / the row has a different number of cells than the header",
+    "missing_key": "必填标识为空 / required identity field is empty",
+    "missing_name": "名称为空 / name is empty",
+    "period_invalid": "所属期不是 YYYY-MM / period is not YYYY-MM",
+    "duplicate_key": "主键重复（保留首条） / key repeats (first occurrence kept)",
+    "geometry_invalid": "几何为空或无法修复 / geometry missing or unrepairable",
+    "position_missing": "坐标为空 / position is empty",
+    "position_unparseable": "坐标不是数字 / position is not a number",
+    "position_out_of_range": "坐标超出范围（经纬度是否颠倒？） / position out of range (lat/lng swapped?)",
+    "coord_sys_unknown": "未知坐标系 / unknown coord_sys",
+    "outside_region": "位于辖区外超过 1 km / more than 1 km outside the region",
+}
+
+# Repairs recorded in quality_issues.issue (a row can have several).
+QUALITY_ISSUES = {
+    "position_missing": "坐标为空，按无坐标入库 / position empty, kept without a position",
+    "position_unparseable": "坐标不是数字，按无坐标入库 / position not a number, kept without a position",
+    "position_out_of_range": "坐标超出范围，按无坐标入库 / position out of range, kept without a position",
+    "coord_sys_unknown": "未知坐标系，按无坐标入库 / unknown coord_sys, kept without a position",
+    "outside_region": "位于辖区外超过 1 km，按无坐标入库 / more than 1 km outside the region, kept without a position",
+    "uscc_check_digit": "统一社会信用代码校验位错误 / USCC check character is wrong",
+    "uscc_format": "不是 18 位统一社会信用代码 / not an 18-character USCC",
+    "status_unknown": "未知纳税人状态 / unknown taxpayer status",
+    "credit_rating_unknown": "未知纳税信用等级 / unknown credit rating",
+    "reg_date_unparseable": "登记日期无法解析 / reg_date unparseable",
+    "street_code_unknown": "未知街道代码（按位置归属） / unknown street_code (taken from position)",
+    "grid_code_unknown": "未知网格编码（按位置归属） / unknown grid_code (taken from position)",
+    "collected_at_unparseable": "采集时间无法解析 / collected_at unparseable",
+    "operating_status_unknown": "未知经营状态 / unknown operating status",
+    "taxpayer_unknown": "纳税人识别号不在登记信息中 / taxpayer_id not among staged taxpayers",
+    "amount_unparseable": "金额不是数字（置空） / amount is not a number (set to NULL)",
+    "role_unknown": "未知角色 / unknown officer role",
+    "geometry_repaired": "几何无效，已修复 / invalid geometry repaired",
+}

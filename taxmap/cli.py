@@ -1,0 +1,86 @@
+"""The `taxmap` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from taxmap.demo import generate
+
+    summary = generate(scale=args.scale, seed=args.seed, out=Path(args.out))
+    for key, value in summary.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+def _cmd_etl(args: argparse.Namespace) -> int:
+    from etl.pipeline import run_etl, run_summary, stderr_progress
+    from etl.read import InputError
+    from taxmap.settings import get_settings
+
+    settings = get_settings()
+    try:
+        result = run_etl(
+            Path(args.input), Path(args.out), force=args.force,
+            progress=None if args.quiet else stderr_progress(),
+            threads=settings.threads, memory_limit=settings.memory_limit,
+        )
+    except InputError as exc:
+        print(f"taxmap etl: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
+        print(f"taxmap etl: failed, previous warehouse kept ({type(exc).__name__}: {str(exc).splitlines()[0]})",
+              file=sys.stderr)
+        return 1
+    print(run_summary(result))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from taxmap.settings import get_settings
+
+    settings = get_settings()
+    if args.warehouse:
+        settings.warehouse_dir = Path(args.warehouse)
+    from app import create_app
+
+    app = create_app(settings)
+    print(f"taxmap: serving http://{settings.host}:{args.port or settings.port}", flush=True)
+    app.run(host=settings.host, port=args.port or settings.port, debug=settings.debug)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taxmap", description="实景税源智慧地图 taxmap")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a demo region in the data contract's format")
+    gen.add_argument("--scale", choices=["small", "baoan", "shenzhen"], default="small")
+    gen.add_argument("--seed", type=int, default=20261124)
+    gen.add_argument("--out", required=True, help="output folder (gets input/ and truth/)")
+    gen.set_defaults(func=_cmd_generate)
+
+    etl = sub.add_parser("etl", help="build the warehouse from an input folder (data contract v1)")
+    etl.add_argument("--input", required=True, help="input folder")
+    etl.add_argument("--out", required=True, help="output folder; gets warehouse.duckdb")
+    etl.add_argument("--force", action="store_true", help="rebuild even when the input is unchanged")
+    etl.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    etl.set_defaults(func=_cmd_etl)
+
+    serve = sub.add_parser("serve", help="serve the map app")
+    serve.add_argument("--warehouse", help="folder holding warehouse.duckdb (default: TAXMAP_WAREHOUSE_DIR)")
+    serve.add_argument("--port", type=int, help="port (default: TAXMAP_PORT, 8050)")
+    serve.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""One settings object, read from the environment and `.env` (prefix ``TAXMAP_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TAXMAP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Root of the demo region and warehouse")
+    input_dir: Path | None = Field(None, description="ETL input folder; default: the demo region's input")
+    warehouse_dir: Path | None = Field(None, description="Folder holding warehouse.duckdb; default DATA_DIR/warehouse")
+    demo_scale: Literal["small", "baoan", "shenzhen"] = "small"
+    demo_seed: int = 20261124
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+    threads: int | None = Field(None, description="DuckDB threads; default: all cores")
+    memory_limit: str = Field("4GB", description="DuckDB memory limit for the ETL")
+    tile_url: str | None = Field(None, description="Base map tile URL template; no base map when unset")
+    tile_crs: Literal["WGS84", "GCJ02"] = "WGS84"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.data_dir / "demo" / self.demo_scale
+
+    @property
+    def resolved_input_dir(self) -> Path:
+        return self.input_dir or self.demo_dir / "input"
+
+    @property
+    def resolved_warehouse_dir(self) -> Path:
+        return self.warehouse_dir or self.data_dir / "warehouse"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.resolved_warehouse_dir / "warehouse.duckdb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
