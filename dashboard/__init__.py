@@ -1,0 +1,1 @@
+"""Dash pages, shared components, ids and UI strings."""

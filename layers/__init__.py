@@ -1,0 +1,1 @@
+"""Map layers: one module each, query → GeoJSON plus its legend and style."""

@@ -1,0 +1,91 @@
+"""The data-access layer: every read the web tier makes goes through here.
+
+Functions take the warehouse and the caller's scope (the area a user may
+see). Pages and layers never open DuckDB themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from taxmap.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area a user may see: the whole region, or a set of streets."""
+
+    street_codes: frozenset[str] | None = None  # None: the whole region
+
+    def street_filter(self, column: str = "street_code") -> tuple[str, list]:
+        if self.street_codes is None:
+            return "true", []
+        return f"{column} in (select unnest(?))", [sorted(self.street_codes)]
+
+
+REGION = Scope()
+
+
+def boundaries_geojson(wh: Warehouse, level: str, scope: Scope = REGION) -> dict:
+    """Streets or grids as a GeoJSON FeatureCollection (WGS84) with their names."""
+    if level == "street":
+        sql = "select street_code as code, street_name as name, street_code, st_asgeojson(geom) as g from stg_streets"
+    elif level == "grid":
+        sql = "select grid_code as code, grid_name as name, street_code, st_asgeojson(geom) as g from stg_grids"
+    else:
+        raise ValueError(f"unknown boundary level {level!r}")
+    where, params = scope.street_filter()
+    rows = wh.query(f"select * from ({sql}) where {where} order by code", params)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r["code"],
+                "properties": {"code": r["code"], "name": r["name"], "street_code": r["street_code"]},
+                "geometry": json.loads(r["g"]),
+            }
+            for r in rows
+        ],
+    }
+
+
+def region_bounds(wh: Warehouse, scope: Scope = REGION) -> list[list[float]]:
+    """[[south, west], [north, east]] of the visible streets."""
+    where, params = scope.street_filter()
+    row = wh.query(
+        f"""select min(st_ymin(geom)) s, min(st_xmin(geom)) w, max(st_ymax(geom)) n, max(st_xmax(geom)) e
+            from stg_streets where {where}""",
+        params,
+    )[0]
+    return [[row["s"], row["w"]], [row["n"], row["e"]]]
+
+
+def latest_run(wh: Warehouse) -> dict | None:
+    rows = wh.query("select * from etl_runs order by finished_at desc limit 1")
+    return rows[0] if rows else None
+
+
+def run_sources(wh: Warehouse, run_id: str) -> list[dict]:
+    return wh.query(
+        """select source, file, encoding, rows_read, rows_staged, rows_rejected, quality_issues
+           from etl_run_sources where run_id = ?
+           order by list_position(['streets', 'grids', 'taxpayers', 'grid_units', 'declarations', 'officers'],
+                                  source)""",
+        [run_id],
+    )
+
+
+def region_totals(wh: Warehouse, scope: Scope = REGION) -> dict:
+    where, params = scope.street_filter()
+    return wh.query(
+        f"""select
+              (select count(*) from stg_streets where {where}) as streets,
+              (select count(*) from stg_grids where {where}) as grids,
+              (select count(*) from stg_taxpayers where {where}) as taxpayers,
+              (select count(*) from stg_grid_units where {where}) as grid_units,
+              (select count(*) from unit_links join stg_grid_units using (record_id)
+                 where method = 'uscc' and {where}) as linked_uscc""",
+        params * 5,
+    )[0]
