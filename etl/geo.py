@@ -47,7 +47,7 @@ def ref_values(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def _boundary_geometry(con: duckdb.DuckDBPyConnection, raw_table: str) -> pa.Table:
     """Parse, convert and validate the polygons of a GeoJSON source."""
-    raw = con.execute(f"select _row, geometry from {raw_table} order by _row").fetch_arrow_table()
+    raw = con.execute(f"select _row, geometry from {raw_table} order by _row").to_arrow_table()
     rows = raw.column("_row").to_numpy()
     texts = raw.column("geometry").to_pylist()
     geoms = np.array([_parse_geometry(t) for t in texts], dtype=object)
@@ -134,7 +134,7 @@ def _geo_points(con: duckdb.DuckDBPyConnection, checked_table: str) -> pa.Table:
         where reject_reason is null and position_issue is null
         order by _row
         """
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     lng, lat = coords.to_wgs84(
         points.column("lng_num").to_numpy(zero_copy_only=False),
         points.column("lat_num").to_numpy(zero_copy_only=False),
@@ -146,7 +146,7 @@ def _geo_points(con: duckdb.DuckDBPyConnection, checked_table: str) -> pa.Table:
     )
     con.register("_converted", converted)
     try:
-        located = con.execute(LOCATE_SQL, [REGION_BUFFER_M]).fetch_arrow_table()
+        located = con.execute(LOCATE_SQL, [REGION_BUFFER_M]).to_arrow_table()
     finally:
         con.unregister("_converted")
     return located

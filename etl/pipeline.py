@@ -91,7 +91,7 @@ def last_run(warehouse: Path) -> tuple[pa.Table | None, pa.Table | None, pa.Tabl
         return None, None, None
     try:
         return tuple(
-            con.execute(f"select * from {t}").fetch_arrow_table()
+            con.execute(f"select * from {t}").to_arrow_table()
             for t in ("etl_runs", "etl_run_sources", "etl_run_stages")
         )
     except duckdb.Error:

@@ -1,0 +1,29 @@
+"""Shared fixtures: a tiny hand-checked region, and the generated `small` region with its truth."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tiny_region import write_tiny_region
+
+
+@pytest.fixture
+def tiny_input(tmp_path: Path) -> Path:
+    return write_tiny_region(tmp_path / "input")
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory) -> Path:
+    from etl.pipeline import run_etl
+
+    base = tmp_path_factory.mktemp("tiny")
+    write_tiny_region(base / "input")
+    return run_etl(base / "input", base / "out").warehouse
+
+
+def copy_input(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst

@@ -1,0 +1,171 @@
+"""The ETL end to end on the tiny region: exact results, re-runs, history, atomic publish."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from etl.coords import haversine_m
+from etl.pipeline import run_etl
+from tiny_region import UNITS, uscc
+
+
+def q(path: Path, sql: str):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_exact_links_by_uscc(tiny_warehouse):
+    links = dict((r, (t, m, p)) for r, t, m, p in q(tiny_warehouse, "select * from unit_links"))
+    assert links == {
+        "R001": (uscc(1), "uscc", 1.0),
+        "R002": (None, "none", None),
+        "R003": (uscc(3), "uscc", 1.0),
+        "R004": (uscc(4), "uscc", 1.0),
+        "R005": (None, "none", None),
+    }
+
+
+def test_gcj02_positions_come_back_to_wgs84_within_a_metre(tiny_warehouse):
+    rows = dict((r, (lng, lat)) for r, lng, lat in q(tiny_warehouse, "select record_id, lng, lat from stg_grid_units"))
+    for rid, _grid, _name, _serial, lng, lat, _status in UNITS:
+        assert haversine_m(*rows[rid], lng, lat) < 1.0
+
+
+def test_units_and_taxpayers_get_streets_grids_and_h3_cells(tiny_warehouse):
+    import h3
+
+    rows = q(tiny_warehouse, "select record_id, street_code, grid_code, lng, lat, h3_7, h3_8, h3_9, h3_10 "
+                             "from stg_grid_units order by record_id")
+    expected_grid = {rid: grid for rid, grid, *_ in UNITS}
+    for rid, street, grid, lng, lat, c7, c8, c9, c10 in rows:
+        assert grid == expected_grid[rid] and grid.startswith(street)
+        assert c10 == h3.latlng_to_cell(lat, lng, 10)
+        assert [c7, c8, c9] == [h3.cell_to_parent(c10, r) for r in (7, 8, 9)]
+    taxpayers = q(tiny_warehouse, "select taxpayer_id, street_code, grid_code from stg_taxpayers order by 1")
+    assert taxpayers[4] == (uscc(5), "440306002", "4403060020001")
+
+
+def test_hex_stats_counts_and_tax_paid(tiny_warehouse):
+    totals = q(tiny_warehouse, """select res, sum(n_taxpayers), sum(n_units), sum(n_linked), sum(tax_paid_12m)
+                                  from hex_stats group by res order by res""")
+    # taxpayers 1, 2, 4 paid 100·serial a month for 12 months: 1200 + 2400 + 4800
+    assert totals == [(r, 5, 5, 3, 8400.0) for r in (7, 8, 9, 10)]
+    cells = q(tiny_warehouse, "select count(*), count(distinct h3) from hex_stats where res = 10")[0]
+    assert cells[0] == cells[1]
+
+
+def test_run_accounting_is_recorded(tiny_warehouse):
+    rows = q(tiny_warehouse, "select source, rows_read, rows_staged, rows_rejected from etl_run_sources order by 1")
+    assert rows == [("declarations", 36, 36, 0), ("grid_units", 5, 5, 0), ("grids", 4, 4, 0),
+                    ("officers", 2, 2, 0), ("streets", 2, 2, 0), ("taxpayers", 5, 5, 0)]
+    run = q(tiny_warehouse, "select status, rows_read['taxpayers'], region_name from etl_runs")
+    assert run == [("success", 5, "测试区")]
+
+
+def test_no_ephemeral_or_raw_tables_are_published(tiny_warehouse):
+    tables = {t for (t,) in q(tiny_warehouse, "select table_name from information_schema.tables")}
+    assert {"unit_links", "hex_stats", "rejects", "quality_issues", "etl_runs", "stg_taxpayers"} <= tables
+    assert not {t for t in tables if t.startswith(("raw_", "geo_")) or t.endswith(("_checked", "_screened"))}
+
+
+def test_second_run_on_unchanged_input_is_skipped_and_force_rebuilds(tiny_input, tmp_path):
+    out = tmp_path / "out"
+    first = run_etl(tiny_input, out)
+    mtime = first.warehouse.stat().st_mtime_ns
+    second = run_etl(tiny_input, out)
+    assert second.skipped and second.run_id == first.run_id
+    assert first.warehouse.stat().st_mtime_ns == mtime
+    third = run_etl(tiny_input, out, force=True)
+    assert not third.skipped
+    runs = q(third.warehouse, "select run_id from etl_runs order by started_at")
+    assert [r for (r,) in runs] == [first.run_id, third.run_id]
+
+
+def test_results_are_deterministic(tiny_input, tmp_path):
+    a = run_etl(tiny_input, tmp_path / "a").warehouse
+    b = run_etl(tiny_input, tmp_path / "b").warehouse
+    for table in ("stg_taxpayers", "stg_grid_units", "unit_links", "hex_stats", "rejects", "quality_issues"):
+        assert q(a, f"select * from {table}") == q(b, f"select * from {table}")
+
+
+def test_changed_input_runs_again(tiny_input, tmp_path):
+    out = tmp_path / "out"
+    run_etl(tiny_input, out)
+    with (tiny_input / "grid_units.csv").open("a", encoding="utf-8") as fh:
+        fh.write("R006,4403060010001,新开小店,,,,113.86,22.56,WGS84,在营,零售,2026-05-01,W001\n")
+    result = run_etl(tiny_input, out)
+    assert not result.skipped
+    assert q(result.warehouse, "select count(*) from stg_grid_units") == [(6,)]
+
+
+def _big_input(tiny_input: Path, n_units: int) -> Path:
+    """The tiny region with many grid units, so a run lasts long enough to be killed mid-way."""
+    rng = np.random.default_rng(0)
+    units = pd.DataFrame({
+        "record_id": [f"B{i:07d}" for i in range(n_units)],
+        "grid_code": "4403060010001",
+        "unit_name": "测试单位",
+        "lng": rng.uniform(113.851, 113.889, n_units).round(6),
+        "lat": rng.uniform(22.551, 22.569, n_units).round(6),
+        "coord_sys": "GCJ02",
+        "operating_status": "在营",
+        "collected_at": "2026-03-01",
+    })
+    (tiny_input / "grid_units.csv").unlink()
+    units.to_parquet(tiny_input / "grid_units.parquet")
+    return tiny_input
+
+
+@pytest.mark.slow
+def test_kill_9_during_etl_leaves_the_previous_warehouse_intact(tiny_input, tmp_path):
+    out = tmp_path / "out"
+    good = run_etl(tiny_input, out).warehouse
+    before = good.read_bytes()
+    _big_input(tiny_input, 600_000)
+    proc = subprocess.Popen([sys.executable, "-m", "taxmap.cli", "etl", "--input", str(tiny_input),
+                             "--out", str(out), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".warehouse.*.tmp.duckdb")):
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.5)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert good.read_bytes() == before
+    assert q(good, "select count(*) from stg_grid_units") == [(5,)]
+    # The next run cleans the killed run's temporary file up and publishes.
+    result = run_etl(tiny_input, out)
+    assert q(result.warehouse, "select count(*) from stg_grid_units") == [(600_000,)]
+    assert not list(out.glob(".warehouse.*.tmp*"))
+
+
+def test_failed_run_leaves_the_previous_warehouse_and_no_temporary(tiny_input, tmp_path, monkeypatch):
+    from etl import runner
+
+    out = tmp_path / "out"
+    good = run_etl(tiny_input, out).warehouse
+    before = good.read_bytes()
+
+    def broken(con, model):
+        raise runner.ModelError(f"model {model.name}: simulated failure")
+
+    monkeypatch.setattr(runner, "build", broken)
+    with pytest.raises(runner.ModelError):
+        run_etl(tiny_input, out, force=True)
+    assert good.read_bytes() == before
+    assert not list(out.glob(".warehouse.*"))
