@@ -1,0 +1,103 @@
+"""The region page over HTTP and as a layout: boundaries, run accounting, offline assets, languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard import context
+from taxmap.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(tiny_warehouse):
+    import app as app_module
+
+    context.configure(Settings(warehouse_dir=tiny_warehouse.parent))
+    return app_module.server.test_client()
+
+
+def _find(component, component_id):
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        found = _find(child, component_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _text(component) -> str:
+    if isinstance(component, str | int | float):
+        return str(component)
+    children = getattr(component, "children", None)
+    if children is None:
+        return ""
+    return " ".join(_text(c) for c in (children if isinstance(children, list) else [children]))
+
+
+def test_index_is_served_with_local_assets_only(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "实景税源智慧地图" in html
+    assert "unpkg.com" not in html and "cdn" not in html.lower()
+    assert "/_dash-component-suites/dash_leaflet/" in html
+    assert "/assets/style.css" in html
+
+
+def test_layout_shows_boundaries_and_the_run_counts(client):
+    from dashboard.pages import home
+
+    page = home.layout()
+    streets = _find(page, "boundaries-streets")
+    grids = _find(page, "boundaries-grids")
+    assert [f["properties"]["name"] for f in streets.data["features"]] == ["新安街道", "西乡街道"]
+    assert len(grids.data["features"]) == 4
+    assert _text(_find(page, "run-row-taxpayers")).split()[-4:] == ["5", "5", "0", "0"]
+    assert _text(_find(page, "run-row-declarations")).split()[-4:] == ["36", "36", "0", "0"]
+    assert _text(_find(page, "kpi-linked_uscc")).split()[0] == "3"
+    assert _text(_find(page, "region-name")) == "测试区"
+
+
+def test_english_is_one_switch_away(client):
+    from dashboard.pages import home
+
+    assert "Latest ETL run" in _text(home.layout(lang="en"))
+    assert "最近一次数据处理" in _text(home.layout())
+    assert _find(home.layout(), "lang-switch").href == "?lang=en"
+
+
+def test_page_explains_when_no_warehouse_exists(tmp_path):
+    from dashboard.pages import home
+
+    previous = context.settings()
+    context.configure(Settings(warehouse_dir=tmp_path))
+    try:
+        assert "taxmap etl" in _text(_find(home.layout(), "no-warehouse"))
+    finally:
+        context.configure(previous)
+
+
+def test_the_app_switches_to_a_newly_published_run_without_restart(tiny_input, tmp_path):
+    from etl.pipeline import run_etl
+    from taxmap import data
+    from taxmap.warehouse import Warehouse
+
+    out = tmp_path / "out"
+    first = run_etl(tiny_input, out)
+    wh = Warehouse(first.warehouse)
+    assert data.latest_run(wh)["run_id"] == first.run_id
+    second = run_etl(tiny_input, out, force=True)
+    assert data.latest_run(wh)["run_id"] == second.run_id
+    wh.close()
+
+
+def test_boundaries_are_valid_geojson(client):
+    from taxmap import data
+
+    collection = data.boundaries_geojson(context.warehouse(), "street")
+    assert json.loads(json.dumps(collection))["type"] == "FeatureCollection"
+    assert collection["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
