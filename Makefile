@@ -31,7 +31,16 @@ serve: etl
 
 run: serve
 
-test: install
+# Browser tests drive Debian's Chromium; install it when we can (root + apt), else they skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and CJK fonts for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium missing and not installable here: browser tests will be skipped"; fi; }
+
+test: install browser
 	$(VENV)/bin/pytest
 
 bench: install
