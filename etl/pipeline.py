@@ -61,7 +61,7 @@ class RunResult:
     seconds: float = 0.0
 
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[runner.Timing, int, int], None]
 
 
 def warehouse_path(out_dir: Path) -> Path:
@@ -121,21 +121,25 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
     tmp = out_dir / f"{TMP_PREFIX}{run_id}{TMP_SUFFIX}"
     report = progress or (lambda *_: None)
     try:
-        report("read inputs", 0, 0)
         t0 = time.perf_counter()
         manifest = read_manifest(input_dir)
         files = read_inputs(input_dir)
-        read_seconds = time.perf_counter() - t0
+        read_timing = runner.Timing("read inputs", time.perf_counter() - t0, sum(f.rows_read for f in files.values()))
+        report(read_timing, 0, 0)
         con = db.connect(tmp, threads=threads, memory_limit=memory_limit)
         try:
             _prepare(con, files, manifest)
             models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS,
                                      sources={f"raw_{s}" for s in SOURCES})
-            result = runner.run(con, models, on_model=lambda m, i, n: report(m.name, i, n))
+            try:
+                result = runner.run(con, models, on_model=report)
+            except runner.ModelError:
+                # Without a street polygon later models break their own tests: report the input's fault.
+                _require_region(con, files)
+                raise
             _require_region(con, files)
             counts = _account(con, files)
-            stages = [runner.Timing("read inputs", read_seconds, sum(f.rows_read for f in files.values()))]
-            stages += result.timings
+            stages = [read_timing, *result.timings]
             finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
                               stages, (runs, run_sources, run_stages))
@@ -200,7 +204,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
 
 
 def _require_region(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]) -> None:
-    if con.execute("select count(*) from stg_streets").fetchone()[0] == 0:
+    try:
+        streets = con.execute("select count(*) from stg_streets").fetchone()[0]
+    except duckdb.CatalogException:
+        return  # not built yet: a model before it failed, and that error stands
+    if streets == 0:
         raise InputError(f"{files['streets'].path.name}: no usable street polygon (every feature was rejected)")
 
 
@@ -277,14 +285,11 @@ def run_summary(result: RunResult) -> str:
 
 
 def stderr_progress() -> Progress:
-    """One line per model on stderr: what is building and how far along the run is."""
-    clock = {"t": time.perf_counter()}
+    """One line per finished step on stderr: how far the run is, what it built, how long it took."""
 
-    def report(name: str, index: int, total: int) -> None:
-        now = time.perf_counter()
-        step = f"[{index:>2}/{total}] " if total else ""
-        print(f"  {step}{name} (+{now - clock['t']:.1f} s)", file=sys.stderr, flush=True)
-        clock["t"] = now
+    def report(timing: runner.Timing, index: int, total: int) -> None:
+        step = f"[{index:>2}/{total}]" if total else "[ read]"
+        print(f"  {step} {timing.name:<28} {timing.rows:>12,} rows {timing.seconds:>7.2f} s",
+              file=sys.stderr, flush=True)
 
     return report
-

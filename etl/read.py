@@ -263,6 +263,8 @@ def _rows_to_table(header: list[str], rows: list[list[str]], source: Source) -> 
     columns: list[list[str | None]] = [[] for _ in range(width)]
     malformed: list[bool] = []
     for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue  # all cells empty ("", "   ", ",,,"): not a data row, whatever its cell count
         ok = len(row) == width
         for i in range(width):
             columns[i].append(row[i] if ok or (i == key_index and i < len(row)) else None)
@@ -296,7 +298,7 @@ def _finish(path: Path, source: Source, table: pa.Table, encoding: str | None) -
         else:
             columns[col.name] = pa.nulls(n, pa.string())
     out = pa.table(columns)
-    malformed = table.column("_malformed") if "_malformed" in table.column_names else pa.array([False] * n)
+    malformed = table.column("_malformed") if "_malformed" in table.column_names else pa.array([False] * n, pa.bool_())
     # A row whose every cell is empty is not a data row (docs/etl-rules.md).
     all_empty = pc.is_null(out.column(0))
     for column in out.columns[1:]:

@@ -160,13 +160,15 @@ def test(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 
 def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
-        on_model: Callable[[Model, int, int], None] | None = None) -> RunReport:
+        on_model: Callable[[Timing, int, int], None] | None = None) -> RunReport:
+    """Build every model in order; ``on_model`` hears of each one as it finishes."""
     report = RunReport()
     order = build_order(models)
     for index, model in enumerate(order, start=1):
-        if on_model:
-            on_model(model, index, len(order))
         started = time.perf_counter()
         rows = build(con, model)
-        report.timings.append(Timing(model.name, time.perf_counter() - started, rows))
+        timing = Timing(model.name, time.perf_counter() - started, rows)
+        report.timings.append(timing)
+        if on_model:
+            on_model(timing, index, len(order))
     return report

@@ -27,3 +27,15 @@ def tiny_warehouse(tmp_path_factory) -> Path:
 def copy_input(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def small_region(tmp_path_factory):
+    """The generated `small` region (input/ and truth/) and its warehouse, built once per session."""
+    from etl.pipeline import run_etl
+    from taxmap.demo import generate
+
+    base = tmp_path_factory.mktemp("small")
+    generate(scale="small", seed=7, out=base)
+    result = run_etl(base / "input", base / "out")
+    return base, result.warehouse

@@ -12,9 +12,10 @@ create or replace macro parse_timestamp(x) as try_strptime(x, [
 create or replace macro norm_coord_sys(x) as upper(replace(replace(replace(x, '-', ''), '_', ''), ' ', ''));
 
 -- Numbers as bureaus write them: plain, or with thousands separators ("1,234.50").
+-- The plain cast is tried first: the regular expression only runs on the rare rest.
 create or replace macro parse_amount(x) as case
+    when isfinite(try_cast(x as double)) then try_cast(x as double)
     when regexp_full_match(x, '-?\d{1,3}(,\d{3})+(\.\d+)?') then try_cast(replace(x, ',', '') as double)
-    else try_cast(x as double)
 end;
 
 -- The first position rule that fails before the point is converted (docs/etl-rules.md).
