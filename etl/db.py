@@ -28,8 +28,11 @@ def spatial_extension_path() -> Path:
 
 
 def connect(path: str | os.PathLike = ":memory:", *, read_only: bool = False, threads: int | None = None,
-            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+            memory_limit: str | None = None, temp_directory: str | os.PathLike | None = None
+            ) -> duckdb.DuckDBPyConnection:
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
     if threads:
         config["threads"] = threads
     if memory_limit:

@@ -152,27 +152,31 @@ def _geo_points(con: duckdb.DuckDBPyConnection, checked_table: str) -> pa.Table:
     return located
 
 
-# Inside a street: that street (the smallest code if on a shared edge). Outside all
-# streets: the distance to the region in metres, and the nearest street and grid.
+# A point in a grid takes the grid and the grid's street (grids are small: the cheap join).
+# A point in no grid is tested against the streets; outside every street it gets its
+# distance to the region in metres and, within the buffer, the nearest street and grid.
 LOCATE_SQL = """
 with pts as (
     select *, st_point(lng, lat) as geom from _converted
 ),
-street_hit as (
-    select pts._row, min(s.street_code) as street_code
-    from pts join stg_streets s on st_intersects(s.geom, pts.geom)
-    group by pts._row
-),
 grid_hit as (
-    select pts._row, min(g.grid_code) as grid_code
+    select pts._row, arg_min(g.grid_code, g.grid_code) as grid_code, arg_min(g.street_code, g.grid_code) as street_code
     from pts join stg_grids g on st_intersects(g.geom, pts.geom)
     group by pts._row
 ),
-outside as (
+gridless as (
     select pts._row, pts.geom,
-        st_distance(st_transform(pts.geom, 'EPSG:4326', getvariable('metric_crs'), always_xy := true),
-                    region.geom_metric) as outside_m
-    from pts anti join street_hit using (_row)
+        st_transform(pts.geom, 'EPSG:4326', getvariable('metric_crs'), always_xy := true) as geom_m
+    from pts anti join grid_hit using (_row)
+),
+street_hit as (
+    select gridless._row, min(s.street_code) as street_code
+    from gridless join stg_streets s on st_intersects(s.geom, gridless.geom)
+    group by gridless._row
+),
+outside as (
+    select gridless._row, gridless.geom, st_distance(gridless.geom_m, region.geom_metric) as outside_m
+    from gridless anti join street_hit using (_row)
     cross join stg_region as region
 ),
 nearest_street as (
@@ -180,11 +184,6 @@ nearest_street as (
     from outside cross join stg_streets s
     where outside.outside_m <= $1
     group by outside._row
-),
-gridless as (
-    select pts._row, pts.geom,
-        st_transform(pts.geom, 'EPSG:4326', getvariable('metric_crs'), always_xy := true) as geom_m
-    from pts anti join grid_hit using (_row)
 ),
 grids_m as (
     select grid_code, geom, st_transform(geom, 'EPSG:4326', getvariable('metric_crs'), always_xy := true) as geom_m
@@ -201,12 +200,12 @@ select
     pts._row, pts.lng, pts.lat,
     lower(hex(pts.h3_7)) as h3_7, lower(hex(pts.h3_8)) as h3_8,
     lower(hex(pts.h3_9)) as h3_9, lower(hex(pts.h3_10)) as h3_10,
-    coalesce(street_hit.street_code, nearest_street.street_code) as street_code,
+    coalesce(grid_hit.street_code, street_hit.street_code, nearest_street.street_code) as street_code,
     coalesce(grid_hit.grid_code, nearest_grid.grid_code) as grid_code,
     outside.outside_m
 from pts
-left join street_hit using (_row)
 left join grid_hit using (_row)
+left join street_hit using (_row)
 left join outside using (_row)
 left join nearest_street using (_row)
 left join nearest_grid using (_row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -27,6 +28,7 @@ from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifes
 from etl.schema import SOURCES
 
 WAREHOUSE_NAME = "warehouse.duckdb"
+RUN_TABLES = ("etl_runs", "etl_run_sources", "etl_run_stages")
 TMP_PREFIX = ".warehouse."
 TMP_SUFFIX = ".tmp.duckdb"
 # staged table and key column per source, for the run's accounting
@@ -119,16 +121,21 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     _remove_stale_temporaries(out_dir)
     tmp = out_dir / f"{TMP_PREFIX}{run_id}{TMP_SUFFIX}"
+    scratch = out_dir / f"{TMP_PREFIX}{run_id}.spill"
     report = progress or (lambda *_: None)
     try:
         t0 = time.perf_counter()
         manifest = read_manifest(input_dir)
         files = read_inputs(input_dir)
-        read_timing = runner.Timing("read inputs", time.perf_counter() - t0, sum(f.rows_read for f in files.values()))
-        report(read_timing, 0, 0)
-        con = db.connect(tmp, threads=threads, memory_limit=memory_limit)
+        # Built in memory (spilling to a scratch folder if it must); only the published
+        # tables are written to the new warehouse file, at the end.
+        con = db.connect(":memory:", threads=threads, memory_limit=memory_limit, temp_directory=scratch)
+        con.execute(f"attach '{_sql_literal(tmp)}' as published")
         try:
             _prepare(con, files, manifest)
+            read_timing = runner.Timing("read inputs", time.perf_counter() - t0,
+                                        sum(f.rows_read for f in files.values()))
+            report(read_timing, 0, 0)
             models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS,
                                      sources={f"raw_{s}" for s in SOURCES})
             try:
@@ -143,14 +150,13 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
             finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
                               stages, (runs, run_sources, run_stages))
-            for model in models.values():
-                if model.ephemeral:
-                    con.execute(f"drop table if exists {model.name}")
-            for source in SOURCES:
-                con.execute(f"drop table if exists raw_{source}")
-            con.execute("checkpoint")
+            published = [m.name for m in runner.build_order(models) if not m.ephemeral] + list(RUN_TABLES)
+            for name in published:
+                con.execute(f"create table published.{name} as select * from {name}")
+            con.execute("detach published")
         finally:
             con.close()
+            shutil.rmtree(scratch, ignore_errors=True)
         _fsync(tmp)
         os.replace(tmp, target)
         _fsync(out_dir)
@@ -164,8 +170,15 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Temporaries of runs that were killed; never the published warehouse."""
-    for path in out_dir.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}*"):
-        path.unlink(missing_ok=True)
+    for path in out_dir.glob(f"{TMP_PREFIX}*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _sql_literal(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _fsync(path: Path) -> None:
@@ -194,11 +207,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
     con.execute((runner.MODELS_DIR / "macros.sql").read_text(encoding="utf-8"))
     for name, source in SOURCES.items():
         if name in files:
-            table = files[name].table
-        else:
-            columns = {c.name: pa.array([], pa.string()) for c in source.columns}
-            table = pa.table({"_row": pa.array([], pa.int64()), **columns, "_malformed": pa.array([], pa.bool_())})
-        con.register("_raw", table)
+            files[name].load(con, f"raw_{name}")
+            continue
+        columns = {c.name: pa.array([], pa.string()) for c in source.columns}
+        empty = pa.table({"_row": pa.array([], pa.int64()), **columns, "_malformed": pa.array([], pa.bool_())})
+        con.register("_raw", empty)
         con.execute(f"create table raw_{name} as select * from _raw")
         con.unregister("_raw")
 
@@ -215,7 +228,7 @@ def _require_region(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]
 def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]) -> list[SourceCount]:
     counts = []
     for name, staged_table in STAGED_TABLES.items():
-        read = con.execute(f"select count(*) from raw_{name}").fetchone()[0]
+        read = files[name].rows_read if name in files else 0
         staged = con.execute(f"select count(*) from {staged_table}").fetchone()[0]
         rejected = con.execute("select count(*) from rejects where source = ?", [name]).fetchone()[0]
         issues = con.execute("select count(*) from quality_issues where source = ?", [name]).fetchone()[0]

@@ -34,15 +34,38 @@ class InputError(Exception):
 
 @dataclass
 class SourceFile:
+    """One input file, read as text: an Arrow table, or for Parquet a query DuckDB runs on the file itself."""
+
     source: Source
     path: Path
-    table: pa.Table
+    table: pa.Table | None = None
     encoding: str | None = None
     present_columns: frozenset[str] = field(default_factory=frozenset)
+    query: str | None = None
+    rows_read: int = 0
 
-    @property
-    def rows_read(self) -> int:
-        return self.table.num_rows
+    def __post_init__(self) -> None:
+        if self.table is not None:
+            self.rows_read = self.table.num_rows
+
+    def load(self, con, name: str) -> None:
+        """Create table ``name`` from this file and let go of the Arrow copy."""
+        if self.table is not None:
+            con.register("_raw", self.table)
+            con.execute(f"create table {name} as select * from _raw")
+            con.unregister("_raw")
+            self.table = None
+            return
+        con.execute(f"create table {name} as {self.query}")
+        all_empty = " and ".join(f"{c.name} is null" for c in self.source.columns)
+        if con.execute(f"select count(*) from {name} where {all_empty}").fetchone()[0]:
+            # rare: drop the all-empty rows, then number the data rows again
+            con.execute(f"delete from {name} where {all_empty}")
+            con.execute(f"create or replace table {name} as select row_number() over (order by _row) as _row, "
+                        f"* exclude (_row) from {name}")
+        self.rows_read = con.execute(f"select count(*) from {name}").fetchone()[0]
+        if self.source.required and self.rows_read == 0:
+            raise InputError(f"{self.path.name}: no data rows (only a header)")
 
 
 @dataclass(frozen=True)
@@ -141,7 +164,7 @@ def read_tabular(path: Path, source: Source) -> SourceFile:
         if suffix == ".csv":
             table, encoding = _read_csv(path, source)
         elif suffix == ".parquet":
-            table = _read_parquet(path)
+            return _parquet_source(path, source)
         else:
             table = _read_xlsx(path, source)
     except InputError:
@@ -205,15 +228,51 @@ def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
     return _rows_to_table(header, rows, source), encoding
 
 
-def _read_parquet(path: Path) -> pa.Table:
-    table = pq.read_table(path)
-    columns = []
-    for column in table.columns:
-        text = column.cast(pa.string())
-        if pa.types.is_floating(column.type):
-            text = pc.if_else(pc.equal(text, "nan"), None, text)
-        columns.append(text)
-    return pa.table(columns, names=[n.strip() for n in table.column_names])
+def _parquet_source(path: Path, source: Source) -> SourceFile:
+    """Parquet is read by DuckDB in place (declarations run to tens of millions of rows)."""
+    schema = pq.read_schema(path)
+    mapped = _map_header(path, source, schema.names)  # the file's own (untrimmed) names, to quote
+    floating = {n for n, t in zip(schema.names, schema.types, strict=True) if pa.types.is_floating(t)}
+
+    def cell(name: str) -> str:
+        column = _quote(name)
+        if name in floating:  # a NaN float is an empty cell, not the text "nan"
+            column = f"case when isnan({column}) then null else {column} end"
+        return f"nullif(trim(cast({column} as varchar)), '')"
+
+    columns = [
+        f"{cell(mapped[c.name])} as {c.name}" if c.name in mapped else f"null::varchar as {c.name}"
+        for c in source.columns
+    ]
+    literal = str(path).replace("'", "''")
+    query = f"""
+        with cells as (
+            select file_row_number, {", ".join(columns)}
+            from read_parquet('{literal}', file_row_number = true)
+        )
+        select file_row_number + 1 as _row, * exclude (file_row_number), false as _malformed
+        from cells
+    """
+    return SourceFile(source=source, path=path, query=query, present_columns=frozenset(mapped))
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _map_header(path: Path, source: Source, header: list[str]) -> dict[str, str]:
+    """Contract column → the file's header for it; an error naming the first missing required column."""
+    aliases = source.aliases
+    mapped: dict[str, str] = {}
+    for name in header:
+        english = aliases.get(name.strip())
+        if english is not None and english not in mapped:
+            mapped[english] = name
+    missing = [c for c in source.required_columns if c not in mapped]
+    if missing:
+        alias = next(c.alias for c in source.columns if c.name == missing[0])
+        raise InputError(f"{path.name}: required column '{missing[0]}' ({alias}) is missing")
+    return mapped
 
 
 def _cell_text(value) -> str:
@@ -279,16 +338,10 @@ def _key_index(header: list[str], source: Source) -> int | None:
 
 
 def _finish(path: Path, source: Source, table: pa.Table, encoding: str | None) -> SourceFile:
-    aliases = source.aliases
-    mapped: dict[str, pa.ChunkedArray] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        english = aliases.get(name.strip())
-        if english is not None and english not in mapped:
-            mapped[english] = column
-    missing = [c for c in source.required_columns if c not in mapped]
-    if missing:
-        alias = next(c.alias for c in source.columns if c.name == missing[0])
-        raise InputError(f"{path.name}: required column '{missing[0]}' ({alias}) is missing")
+    names = [n for n in table.column_names if n != "_malformed"]
+    by_name = _map_header(path, source, names)
+    index = {n: i for i, n in reversed(list(enumerate(table.column_names)))}
+    mapped = {english: table.column(index[name]) for english, name in by_name.items()}
     n = table.num_rows
     columns = {}
     for col in source.columns:

@@ -161,14 +161,27 @@ def test(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
         on_model: Callable[[Timing, int, int], None] | None = None) -> RunReport:
-    """Build every model in order; ``on_model`` hears of each one as it finishes."""
+    """Build every model in order; ``on_model`` hears of each one as it finishes.
+
+    An ephemeral model or ``raw_*`` table is dropped as soon as the last model
+    reading it is built, so a large region's intermediates do not pile up in memory.
+    """
     report = RunReport()
     order = build_order(models)
+    pending: dict[str, set[str]] = {}
+    for model in order:
+        for dep in model.deps:
+            pending.setdefault(dep, set()).add(model.name)
     for index, model in enumerate(order, start=1):
         started = time.perf_counter()
         rows = build(con, model)
         timing = Timing(model.name, time.perf_counter() - started, rows)
         report.timings.append(timing)
+        for dep in model.deps:
+            pending[dep].discard(model.name)
+            droppable = dep.startswith("raw_") or (dep in models and models[dep].ephemeral)
+            if not pending[dep] and droppable:
+                con.execute(f"drop table if exists {dep}")
         if on_model:
             on_model(timing, index, len(order))
     return report

@@ -26,9 +26,11 @@ create or replace macro position_issue(lng_text, lat_text, lng_num, lat_num, coo
     when coord_sys_name is null then 'coord_sys_unknown'
 end;
 
--- YYYY-MM, YYYYMM, YYYY/MM, YYYY年M月 as 'YYYY-MM'; NULL otherwise.
+-- YYYY-MM, YYYYMM, YYYY/MM, YYYY年M月 as 'YYYY-MM'; NULL otherwise. The common 'YYYY-MM' skips the regex.
 create or replace macro period_month(x) as try_cast(regexp_extract(x, '^\d{4}[-/年]?(\d{1,2})月?$', 1) as integer);
 create or replace macro parse_period(x) as case
+    when length(x) = 7 and x[5] = '-' and try_cast(x[1:4] as integer) is not null
+        and try_cast(x[6:7] as integer) between 1 and 12 then x
     when period_month(x) between 1 and 12 then substr(x, 1, 4) || '-' || lpad(period_month(x)::varchar, 2, '0')
 end;
 

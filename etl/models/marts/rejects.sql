@@ -23,10 +23,9 @@ grid_units as (
     where screened.reject_reason is not null
 ),
 declarations as (
-    select 'declarations' as source, checked._row, checked.taxpayer_id, checked.reject_reason,
-        to_json(raw_declarations)
-    from stg_declarations_checked as checked join raw_declarations using (_row)
-    where checked.reject_reason is not null
+    select 'declarations' as source, _row, taxpayer_id, reject_reason, raw
+    from stg_declarations_checked
+    where reject_reason is not null
 ),
 officers as (
     select 'officers' as source, checked._row, checked.officer_id, checked.reject_reason, to_json(raw_officers)

@@ -18,7 +18,7 @@ parsed as (
 final as (
     select
         taxpayer_id,
-        period_parsed as period,
+        period,
         tax_type,
         sales_amount_num as sales_amount,
         tax_payable_num as tax_payable,
@@ -37,4 +37,4 @@ final as (
         ], x -> x is not null) as quality_issues
     from parsed
 )
-select * from final order by taxpayer_id, period, tax_type
+select * from final

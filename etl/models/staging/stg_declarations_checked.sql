@@ -3,25 +3,46 @@
 with source as (select * from raw_declarations),
 identity as (
     select
-        *,
-        parse_period(period) as period_parsed,
+        _row,
+        taxpayer_id,
+        tax_type,
+        parse_period(period) as period,
+        period as period_raw,
         case
             when _malformed then 'malformed_row'
             when taxpayer_id is null or period is null or tax_type is null then 'missing_key'
             when parse_period(period) is null then 'period_invalid'
-        end as identity_reject
+        end as identity_reject,
+        sales_amount, tax_payable, tax_paid, invoice_out_amount, invoice_in_amount
     from source
 ),
-ranked as (
-    select _row, row_number() over (partition by taxpayer_id, period_parsed, tax_type order by _row) as key_rank
+-- Tens of millions of rows: find the repeated keys with an aggregate rather than a window over all rows.
+repeated as (
+    select taxpayer_id, period, tax_type, min(_row) as first_row
     from identity
     where identity_reject is null
+    group by all
+    having count(*) > 1
 ),
-final as (
+decided as (
     select
         identity.*,
-        coalesce(identity_reject, case when ranked.key_rank > 1 then 'duplicate_key' end) as reject_reason
+        coalesce(
+            identity_reject,
+            case when repeated.first_row is not null and identity._row > repeated.first_row then 'duplicate_key' end
+        ) as reject_reason
     from identity
-    left join ranked using (_row)
+    left join repeated using (taxpayer_id, period, tax_type)
+),
+-- The row as written travels only with rejected rows, so the raw table can go early.
+final as (
+    select
+        * exclude (period_raw),
+        case when reject_reason is not null then json_object(
+            'taxpayer_id', taxpayer_id, 'period', period_raw, 'tax_type', tax_type,
+            'sales_amount', sales_amount, 'tax_payable', tax_payable, 'tax_paid', tax_paid,
+            'invoice_out_amount', invoice_out_amount, 'invoice_in_amount', invoice_in_amount
+        ) end as raw
+    from decided
 )
 select * from final
