@@ -9,6 +9,7 @@ untouched and readable.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import shutil
@@ -16,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from etl.schema import SOURCES
 
 WAREHOUSE_NAME = "warehouse.duckdb"
 RUN_TABLES = ("etl_runs", "etl_run_sources", "etl_run_stages")
+LOCK_NAME = ".taxmap-etl.lock"
 TMP_PREFIX = ".warehouse."
 TMP_SUFFIX = ".tmp.duckdb"
 # staged table and key column per source, for the run's accounting
@@ -110,6 +113,26 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
     if not input_dir.is_dir():
         raise InputError(f"{input_dir}: input folder does not exist")
     out_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out_dir):
+        return _run(input_dir, out_dir, started, started_at, force, progress, threads, memory_limit)
+
+
+@contextmanager
+def _exclusive(out_dir: Path):
+    """One run per output folder at a time: a second one says so instead of racing the first."""
+    with open(out_dir / LOCK_NAME, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{out_dir}: another taxmap etl is writing this folder; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime, force: bool,
+         progress: Progress | None, threads: int | None, memory_limit: str | None) -> RunResult:
     target = warehouse_path(out_dir)
     fingerprint = input_fingerprint(input_dir)
     runs, run_sources, run_stages = last_run(target)

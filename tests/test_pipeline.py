@@ -169,3 +169,18 @@ def test_failed_run_leaves_the_previous_warehouse_and_no_temporary(tiny_input, t
         run_etl(tiny_input, out, force=True)
     assert good.read_bytes() == before
     assert not list(out.glob(".warehouse.*"))
+
+
+def test_a_second_concurrent_run_on_the_same_folder_is_refused(tiny_input, tmp_path):
+    import fcntl
+
+    from etl.pipeline import LOCK_NAME
+    from etl.read import InputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / LOCK_NAME, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(InputError, match="another taxmap etl"):
+            run_etl(tiny_input, out)
+    assert run_etl(tiny_input, out).warehouse.is_file()
