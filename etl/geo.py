@@ -17,7 +17,7 @@ import shapely
 from h3ronpy import change_resolution
 from h3ronpy.vector import coordinates_to_cells
 
-from etl import coords
+from etl import coords, uscc
 from etl.schema import (
     COORD_SYS_ALIASES,
     CREDIT_RATINGS,
@@ -92,6 +92,15 @@ def _polygonal_part(geom):
         if polys:
             return shapely.union_all(polys)
     return None
+
+
+def uscc_checks(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """GB 32100 check of every kept taxpayer_id, vectorised (etl/uscc.py is the one implementation)."""
+    ids = con.execute(
+        "select _row, taxpayer_id from stg_taxpayers_checked where reject_reason is null order by _row"
+    ).to_arrow_table()
+    valid = uscc.validate_array(ids.column("taxpayer_id").to_numpy(zero_copy_only=False))
+    return pa.table({"_row": ids.column("_row"), "uscc_valid": valid})
 
 
 def geo_streets(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -227,5 +236,6 @@ PYTHON_MODELS = {
     "geo_grids": (geo_grids, ("raw_grids",)),
     "geo_taxpayers": (geo_taxpayers, ("stg_taxpayers_checked", "stg_streets", "stg_grids", "stg_region")),
     "geo_grid_units": (geo_grid_units, ("stg_grid_units_checked", "stg_streets", "stg_grids", "stg_region")),
+    "uscc_checks": (uscc_checks, ("stg_taxpayers_checked",)),
 }
-EPHEMERAL_PYTHON_MODELS = {"ref_values", "geo_streets", "geo_grids", "geo_taxpayers", "geo_grid_units"}
+EPHEMERAL_PYTHON_MODELS = {"ref_values", "geo_streets", "geo_grids", "geo_taxpayers", "geo_grid_units", "uscc_checks"}

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 import taxmap
-from etl import db, geo, runner, uscc
+from etl import db, geo, runner
 from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifest
 from etl.schema import SOURCES
 
@@ -221,8 +221,6 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
         "survey_start": manifest.survey_start,
         "survey_end": manifest.survey_end,
         "taxpayers_have_position": {"lng", "lat"} <= files["taxpayers"].present_columns,
-        "uscc_alphabet": uscc.ALPHABET,
-        "uscc_weights": list(uscc.WEIGHTS),
         "metric_crs": geo.utm_epsg(114.0, 22.5),
     }
     for name, value in variables.items():

@@ -1,4 +1,4 @@
-"""Reading the input folder into Arrow tables of text.
+"""Reading the input folder as text: Arrow tables, or DuckDB views over Parquet files.
 
 Every tabular source becomes a table with ``_row`` (the data row number,
 from 1), ``_malformed`` (a CSV row whose cell count differs from the header)
@@ -56,13 +56,8 @@ class SourceFile:
             con.unregister("_raw")
             self.table = None
             return
-        con.execute(f"create table {name} as {self.query}")
-        all_empty = " and ".join(f"{c.name} is null" for c in self.source.columns)
-        if con.execute(f"select count(*) from {name} where {all_empty}").fetchone()[0]:
-            # rare: drop the all-empty rows, then number the data rows again
-            con.execute(f"delete from {name} where {all_empty}")
-            con.execute(f"create or replace table {name} as select row_number() over (order by _row) as _row, "
-                        f"* exclude (_row) from {name}")
+        # A view: the staging model reads the file once, in place, without a copy in memory.
+        con.execute(f"create view {name} as {self.query}")
         self.rows_read = con.execute(f"select count(*) from {name}").fetchone()[0]
         if self.source.required and self.rows_read == 0:
             raise InputError(f"{self.path.name}: no data rows (only a header)")
@@ -229,7 +224,10 @@ def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
 
 
 def _parquet_source(path: Path, source: Source) -> SourceFile:
-    """Parquet is read by DuckDB in place (declarations run to tens of millions of rows)."""
+    """Parquet is read by DuckDB in place (declarations run to tens of millions of rows).
+
+    Parquet has no blank lines: every record is a data row, numbered by its position in the file.
+    """
     schema = pq.read_schema(path)
     mapped = _map_header(path, source, schema.names)  # the file's own (untrimmed) names, to quote
     floating = {n for n, t in zip(schema.names, schema.types, strict=True) if pa.types.is_floating(t)}

@@ -159,6 +159,14 @@ def test(con: duckdb.DuckDBPyConnection, model: Model) -> None:
             raise ModelError(f"model {model.name}: {bad} rows break '{condition}'")
 
 
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a table or a view (raw Parquet sources are views)."""
+    kind = con.execute("select 'view' from duckdb_views() where view_name = ? union all "
+                       "select 'table' from duckdb_tables() where table_name = ?", [name, name]).fetchone()
+    if kind:
+        con.execute(f"drop {kind[0]} {name}")
+
+
 def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
         on_model: Callable[[Timing, int, int], None] | None = None) -> RunReport:
     """Build every model in order; ``on_model`` hears of each one as it finishes.
@@ -181,7 +189,7 @@ def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
             pending[dep].discard(model.name)
             droppable = dep.startswith("raw_") or (dep in models and models[dep].ephemeral)
             if not pending[dep] and droppable:
-                con.execute(f"drop table if exists {dep}")
+                drop_relation(con, dep)
         if on_model:
             on_model(timing, index, len(order))
     return report

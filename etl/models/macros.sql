@@ -34,8 +34,3 @@ create or replace macro parse_period(x) as case
     when period_month(x) between 1 and 12 then substr(x, 1, 4) || '-' || lpad(period_month(x)::varchar, 2, '0')
 end;
 
--- GB 32100 check character; alphabet and weights come from etl/uscc.py via variables.
-create or replace macro uscc_char_value(c) as instr(getvariable('uscc_alphabet'), c) - 1;
-create or replace macro uscc_is_valid(x) as length(x) = 18 and list_min([uscc_char_value(x[i]) for i in range(1, 19)]) >= 0
-    and (31 - list_sum([uscc_char_value(x[i]) * getvariable('uscc_weights')[i] for i in range(1, 18)]) % 31) % 31
-        = uscc_char_value(x[18]);

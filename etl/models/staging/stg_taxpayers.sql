@@ -3,6 +3,7 @@
 -- not_null: taxpayer_id, name, source_row
 with checked as (select * from stg_taxpayers_checked where reject_reason is null),
 located as (select * from geo_taxpayers),
+id_checks as (select * from uscc_checks),
 streets as (select street_code from stg_streets),
 statuses as (select value, canonical from ref_values where kind = 'taxpayer_status'),
 ratings as (select value, canonical from ref_values where kind = 'credit_rating'),
@@ -22,9 +23,11 @@ joined as (
         ratings.canonical as rating_name,
         parse_timestamp(checked.reg_date) as reg_date_parsed,
         known_street.street_code as street_code_known,
-        length(checked.taxpayer_id) = 18 as uscc_length_ok
+        length(checked.taxpayer_id) = 18 as uscc_length_ok,
+        id_checks.uscc_valid
     from checked
     left join located using (_row)
+    left join id_checks using (_row)
     left join statuses on statuses.value = checked.status
     left join ratings on ratings.value = upper(checked.credit_rating)
     left join streets as known_street on known_street.street_code = checked.street_code
@@ -64,7 +67,7 @@ final as (
             position_issue_final,
             case
                 when not uscc_length_ok then 'uscc_format'
-                when not uscc_is_valid(taxpayer_id) then 'uscc_check_digit'
+                when not uscc_valid then 'uscc_check_digit'
             end,
             case when status_name is null then 'status_unknown' end,
             case when credit_rating is not null and rating_name is null then 'credit_rating_unknown' end,
