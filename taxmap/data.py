@@ -51,6 +51,19 @@ def boundaries_geojson(wh: Warehouse, level: str, scope: Scope = REGION) -> dict
     }
 
 
+def boundary_labels(wh: Warehouse, level: str, scope: Scope = REGION) -> list[dict]:
+    """Name and a point inside each street (for map labels)."""
+    if level != "street":
+        raise ValueError(f"labels are drawn for streets only, not {level!r}")
+    where, params = scope.street_filter()
+    return wh.query(
+        f"""select street_code as code, street_name as name,
+                   st_x(st_pointonsurface(geom)) as lng, st_y(st_pointonsurface(geom)) as lat
+            from stg_streets where {where} order by street_code""",
+        params,
+    )
+
+
 def region_bounds(wh: Warehouse, scope: Scope = REGION) -> list[list[float]]:
     """[[south, west], [north, east]] of the visible streets."""
     where, params = scope.street_filter()

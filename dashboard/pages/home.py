@@ -103,10 +103,8 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         _header(lang, run["region_name"] or ""),
         html.Main(className="tm-main", children=[
             dl.Map(
-                # dash-leaflet needs a center with bounds (it compares the viewport against it)
-                id="region-map", className="tm-map", bounds=bounds, zoom=11,
-                center=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-                zoomSnap=0.25, attributionControl=False,
+                id="region-map", className="tm-map", zoomSnap=0.25, attributionControl=False,
+                **boundaries.initial_view(bounds),
                 children=[*boundaries.layer(wh), dl.ScaleControl(position="bottomleft", imperial=False)],
             ),
             html.Aside(className="tm-side", children=[
