@@ -106,7 +106,10 @@ def last_run(warehouse: Path) -> tuple[pa.Table | None, pa.Table | None, pa.Tabl
 
 
 def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
-            threads: int | None = None, memory_limit: str | None = None) -> RunResult:
+            threads: int | None = None, memory_limit: str | None = None,
+            keep_intermediate: bool = False) -> RunResult:
+    """Build and publish the warehouse. ``keep_intermediate`` also publishes the
+    ephemeral models (staged declarations, checks) for audits; it is slower."""
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -114,7 +117,8 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
         raise InputError(f"{input_dir}: input folder does not exist")
     out_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(out_dir):
-        return _run(input_dir, out_dir, started, started_at, force, progress, threads, memory_limit)
+        return _run(input_dir, out_dir, started, started_at, force, progress, threads, memory_limit,
+                    keep_intermediate)
 
 
 @contextmanager
@@ -132,7 +136,8 @@ def _exclusive(out_dir: Path):
 
 
 def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime, force: bool,
-         progress: Progress | None, threads: int | None, memory_limit: str | None) -> RunResult:
+         progress: Progress | None, threads: int | None, memory_limit: str | None,
+         keep_intermediate: bool) -> RunResult:
     target = warehouse_path(out_dir)
     fingerprint = input_fingerprint(input_dir)
     runs, run_sources, run_stages = last_run(target)
@@ -162,18 +167,19 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
             models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS,
                                      sources={f"raw_{s}" for s in SOURCES})
             try:
-                result = runner.run(con, models, on_model=report)
+                result = runner.run(con, models, on_model=report, keep=keep_intermediate)
             except runner.ModelError:
                 # Without a street polygon later models break their own tests: report the input's fault.
                 _require_region(con, files)
                 raise
             _require_region(con, files)
-            counts = _account(con, files)
+            counts = _account(con, files, {t.name: t.rows for t in result.timings})
             stages = [read_timing, *result.timings]
             finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
                               stages, (runs, run_sources, run_stages))
-            published = [m.name for m in runner.build_order(models) if not m.ephemeral] + list(RUN_TABLES)
+            published = [m.name for m in runner.build_order(models) if keep_intermediate or not m.ephemeral]
+            published += list(RUN_TABLES)
             for name in published:
                 con.execute(f"create table published.{name} as select * from {name}")
             con.execute("detach published")
@@ -246,18 +252,20 @@ def _require_region(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]
         raise InputError(f"{files['streets'].path.name}: no usable street polygon (every feature was rejected)")
 
 
-def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]) -> list[SourceCount]:
+def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile],
+             built: dict[str, int]) -> list[SourceCount]:
+    """Rows read, staged, rejected and repaired per source; staged + rejected must equal read."""
+    rejected = dict(con.execute("select source, count(*) from rejects group by source").fetchall())
+    issues = dict(con.execute("select source, count(*) from quality_issues group by source").fetchall())
     counts = []
     for name, staged_table in STAGED_TABLES.items():
-        read = files[name].rows_read if name in files else 0
-        staged = con.execute(f"select count(*) from {staged_table}").fetchone()[0]
-        rejected = con.execute("select count(*) from rejects where source = ?", [name]).fetchone()[0]
-        issues = con.execute("select count(*) from quality_issues where source = ?", [name]).fetchone()[0]
-        if staged + rejected != read:
-            raise runner.ModelError(f"{name}: staged {staged} + rejected {rejected} != read {read}")
         file = files.get(name)
+        read = file.rows_read if file else 0
+        staged = built[staged_table]
+        if staged + rejected.get(name, 0) != read:
+            raise runner.ModelError(f"{name}: staged {staged} + rejected {rejected.get(name, 0)} != read {read}")
         counts.append(SourceCount(name, file.path.name if file else None, file.encoding if file else None,
-                                  read, staged, rejected, issues))
+                                  read, staged, rejected.get(name, 0), issues.get(name, 0)))
     return counts
 
 

@@ -4,7 +4,8 @@ SQL models are the files under ``etl/models/{staging,intermediate,marts}``, one
 SELECT each; a model's dependencies are the other models and ``raw_*``
 tables it reads (names after FROM or JOIN). Header comments configure a model:
 
-    -- ephemeral                 dropped before the warehouse is published
+    -- ephemeral                 not published; dropped once the last model reading it is built
+    -- materialized: view        built as a view (rows not copied; read by few models)
     -- grain: one row per ...    documentation
     -- unique: col[, col]        tested after the build
     -- not_null: col, col        tested after the build
@@ -39,6 +40,7 @@ class Model:
     func: Callable | None = None
     deps: tuple[str, ...] = ()
     ephemeral: bool = False
+    view: bool = False
     unique: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
     accepted: tuple[str, ...] = ()
@@ -72,6 +74,7 @@ def load_sql_model(path: Path) -> Model:
         name=path.stem,
         sql=sql,
         ephemeral=bool(re.search(r"^--\s*ephemeral\s*$", sql, flags=re.MULTILINE)),
+        view=_header_values(sql, "materialized") == ["view"],
         unique=tuple(unique),
         not_null=_split_columns(_header_values(sql, "not_null")),
         accepted=tuple(_header_values(sql, "accepted")),
@@ -135,7 +138,8 @@ def build(con: duckdb.DuckDBPyConnection, model: Model) -> int:
             finally:
                 con.unregister("_python_model")
         else:
-            con.execute(f"create or replace table {model.name} as {model.sql}")
+            kind = "view" if model.view else "table"
+            con.execute(f"create or replace {kind} {model.name} as {model.sql}")
     except duckdb.Error as exc:
         raise ModelError(f"model {model.name} failed: {exc}") from exc
     test(con, model)
@@ -168,11 +172,12 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
-        on_model: Callable[[Timing, int, int], None] | None = None) -> RunReport:
+        on_model: Callable[[Timing, int, int], None] | None = None, keep: bool = False) -> RunReport:
     """Build every model in order; ``on_model`` hears of each one as it finishes.
 
     An ephemeral model or ``raw_*`` table is dropped as soon as the last model
-    reading it is built, so a large region's intermediates do not pile up in memory.
+    reading it is built, so a large region's intermediates do not pile up in
+    memory (unless ``keep``: for audits and tests).
     """
     report = RunReport()
     order = build_order(models)
@@ -188,7 +193,7 @@ def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
         for dep in model.deps:
             pending[dep].discard(model.name)
             droppable = dep.startswith("raw_") or (dep in models and models[dep].ephemeral)
-            if not pending[dep] and droppable:
+            if not pending[dep] and droppable and not keep:
                 drop_relation(con, dep)
         if on_model:
             on_model(timing, index, len(order))

@@ -27,6 +27,7 @@ def _cmd_etl(args: argparse.Namespace) -> int:
             Path(args.input), Path(args.out), force=args.force,
             progress=None if args.quiet else stderr_progress(),
             threads=settings.threads, memory_limit=settings.memory_limit,
+            keep_intermediate=args.keep_intermediate,
         )
     except InputError as exc:
         print(f"taxmap etl: {exc}", file=sys.stderr)
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     etl.add_argument("--out", required=True, help="output folder; gets warehouse.duckdb")
     etl.add_argument("--force", action="store_true", help="rebuild even when the input is unchanged")
     etl.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    etl.add_argument("--keep-intermediate", action="store_true",
+                     help="also publish the intermediate tables (staged declarations, checks) for an audit")
     etl.set_defaults(func=_cmd_etl)
 
     serve = sub.add_parser("serve", help="serve the map app")

@@ -184,3 +184,16 @@ def test_a_second_concurrent_run_on_the_same_folder_is_refused(tiny_input, tmp_p
         with pytest.raises(InputError, match="another taxmap etl"):
             run_etl(tiny_input, out)
     assert run_etl(tiny_input, out).warehouse.is_file()
+
+
+def test_declarations_are_summarised_per_taxpayer(tiny_warehouse):
+    rows = q(tiny_warehouse, "select taxpayer_id, months_declared, last_period, tax_paid_12m, sales_12m "
+                             "from fct_taxpayer_declarations order by 1")
+    assert rows == [(uscc(s), 12, "2025-12", 1200.0 * s, 120000.0) for s in (1, 2, 4)]
+    tables = {t for (t,) in q(tiny_warehouse, "select table_name from information_schema.tables")}
+    assert "stg_declarations" not in tables  # summarised, not published row by row
+
+
+def test_keep_intermediate_publishes_the_staged_declarations(tiny_input, tmp_path):
+    warehouse = run_etl(tiny_input, tmp_path / "out", keep_intermediate=True).warehouse
+    assert q(warehouse, "select count(*), sum(tax_paid) from stg_declarations") == [(36, 8400.0)]

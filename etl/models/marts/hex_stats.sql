@@ -5,18 +5,8 @@ with resolutions as (select unnest([7, 8, 9, 10]) as res),
 taxpayers as (select * from stg_taxpayers where h3_10 is not null),
 units as (select * from stg_grid_units),
 links as (select * from unit_links where method <> 'none'),
-window_start as (
-    -- the twelve months ending with the newest declared period, as a 'YYYY-MM' bound
-    select strftime(strptime(max(period) || '-01', '%Y-%m-%d') - interval 11 month, '%Y-%m') as period
-    from stg_declarations
-),
-tax_12m as (
-    select taxpayer_id, sum(tax_paid) as tax_paid
-    from stg_declarations
-    where period >= (select period from window_start)
-    group by taxpayer_id
-),
-has_declarations as (select count(*) > 0 as present from stg_declarations),
+tax_12m as (select taxpayer_id, tax_paid_12m as tax_paid from fct_taxpayer_declarations),
+has_declarations as (select count(*) > 0 as present from fct_taxpayer_declarations),
 taxpayer_cells as (
     select
         resolutions.res,

@@ -1,5 +1,6 @@
 -- ephemeral
--- grain: one row per data row of declarations.*, with its reject reason
+-- grain: one row per data row of declarations.*, parsed, with its reject reason
+-- (amounts are parsed here, once: the staged view only filters)
 with source as (select * from raw_declarations),
 identity as (
     select
@@ -37,7 +38,17 @@ decided as (
 -- The row as written travels only with rejected rows, so the raw table can go early.
 final as (
     select
-        * exclude (period_raw),
+        _row, taxpayer_id, period, tax_type, reject_reason,
+        parse_amount(sales_amount) as sales_amount,
+        parse_amount(tax_payable) as tax_payable,
+        parse_amount(tax_paid) as tax_paid,
+        parse_amount(invoice_out_amount) as invoice_out_amount,
+        parse_amount(invoice_in_amount) as invoice_in_amount,
+        (sales_amount is not null and parse_amount(sales_amount) is null)
+            or (tax_payable is not null and parse_amount(tax_payable) is null)
+            or (tax_paid is not null and parse_amount(tax_paid) is null)
+            or (invoice_out_amount is not null and parse_amount(invoice_out_amount) is null)
+            or (invoice_in_amount is not null and parse_amount(invoice_in_amount) is null) as amount_unparseable,
         case when reject_reason is not null then json_object(
             'taxpayer_id', taxpayer_id, 'period', period_raw, 'tax_type', tax_type,
             'sales_amount', sales_amount, 'tax_payable', tax_payable, 'tax_paid', tax_paid,

@@ -1,0 +1,26 @@
+-- grain: one row per staged taxpayer with a staged declaration in the last twelve declared months
+-- unique: taxpayer_id
+-- not_null: taxpayer_id, months_declared, tax_paid_12m
+with declarations as (select * from stg_declarations),
+taxpayers as (select taxpayer_id from stg_taxpayers),
+window_start as (
+    -- the twelve months ending with the newest declared period, as a 'YYYY-MM' bound
+    select strftime(strptime(max(period) || '-01', '%Y-%m-%d') - interval 11 month, '%Y-%m') as period
+    from declarations
+),
+final as (
+    select
+        declarations.taxpayer_id,
+        count(distinct period) as months_declared,
+        max(period) as last_period,
+        sum(sales_amount) as sales_12m,
+        sum(tax_payable) as tax_payable_12m,
+        coalesce(sum(tax_paid), 0) as tax_paid_12m,
+        sum(invoice_out_amount) as invoice_out_12m,
+        sum(invoice_in_amount) as invoice_in_12m
+    from declarations
+    semi join taxpayers using (taxpayer_id)
+    where period >= (select period from window_start)
+    group by declarations.taxpayer_id
+)
+select * from final order by taxpayer_id
