@@ -1,0 +1,25 @@
+"""The docs are checked against the code: every published model and every code is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from etl import geo, runner
+from etl.schema import QUALITY_ISSUES, REJECT_REASONS, SOURCES
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_published_model_is_listed_in_the_warehouse_doc():
+    text = (DOCS / "warehouse.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(\w+)` \|", text, flags=re.MULTILINE))
+    models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS, {f"raw_{s}" for s in SOURCES})
+    published = {m.name for m in models.values() if not m.ephemeral} | {"etl_runs", "etl_run_sources", "etl_run_stages"}
+    assert published == listed
+
+
+def test_every_reject_reason_and_quality_issue_is_in_the_rules_doc():
+    text = (DOCS / "etl-rules.md").read_text(encoding="utf-8")
+    for code in list(REJECT_REASONS) + list(QUALITY_ISSUES):
+        assert f"`{code}`" in text, code
