@@ -91,7 +91,7 @@ def last_run(warehouse: Path) -> tuple[pa.Table | None, pa.Table | None, pa.Tabl
     if not warehouse.is_file():
         return None, None, None
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = db.connect(warehouse, read_only=True)
     except duckdb.Error:
         return None, None, None
     try:

@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from etl import db
 from etl.coords import haversine_m
 from etl.pipeline import run_etl
 from tiny_region import UNITS, uscc
 
 
 def q(path: Path, sql: str):
-    con = duckdb.connect(str(path), read_only=True)
+    # the same configuration as the app's connections: DuckDB refuses two configurations of one file
+    con = db.connect(path, read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:

@@ -179,7 +179,6 @@ def build_region(scale: config.Scale, rng: np.random.Generator, boundaries_dir: 
 
 def synthetic_zones(district, rng: np.random.Generator) -> list:
     """6–10 street-like zones: Voronoi cells of k-means seeds of uniform points."""
-    x0, y0, x1, y1 = district.bounds
     area_km2 = shapely.area(geometry_to_metres(district)) / 1e6
     k = int(np.clip(round(area_km2 / 30), 6, 10))
     lng, lat = uniform_in(district, 4000, rng)

@@ -39,9 +39,10 @@ def _array(values) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def csv_bytes(headers: list[str], columns: list, newline: str, blank_before: dict[int, str]) -> bytes:
-    """The CSV text (UTF-8). ``blank_before`` maps a 0-based data row to a
-    line to put before it ("" for an empty line, ",,," for bare separators)."""
+def csv_lines(columns: list, newline: str, blank_before: dict[int, str]) -> memoryview:
+    """The CSV data lines as one UTF-8 buffer. ``blank_before`` maps a 0-based
+    data row to a line to put before it ("" for an empty line, ",,," for
+    bare separators)."""
     cols = [_quoted(_array(c)) for c in columns]
     lines = pc.binary_join_element_wise(*cols, ",")
     if blank_before:
@@ -52,26 +53,36 @@ def csv_bytes(headers: list[str], columns: list, newline: str, blank_before: dic
             extra[row] = line + newline
         lines = pc.if_else(pa.array(mask), pc.binary_join_element_wise(pa.array(extra, type=pa.string()), lines, ""), lines)
     lines = _array(pc.binary_join_element_wise(lines, pa.scalar(newline), "")).cast(pa.large_string())
-    body = lines.buffers()[2]
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
     start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    header = (",".join(headers) + newline).encode("utf-8")
-    return header + body.to_pybytes()[start:end]
+    return memoryview(lines.buffers()[2])[start:end]
 
 
-def blank_lines(n_rows: int, rng: np.random.Generator) -> dict[int, str]:
-    """A handful of lines that are not data rows: empty, and one of bare separators."""
+def blank_lines(n_rows: int, rng: np.random.Generator) -> dict[int, str | None]:
+    """A handful of lines that are not data rows: empty, and one of bare separators (None)."""
     rows = np.sort(rng.choice(np.arange(1, max(n_rows, 2)), size=min(config.BLANK_LINES, max(n_rows - 1, 1)), replace=False))
     return {int(r): ("" if i < len(rows) - 1 else None) for i, r in enumerate(rows)}
 
 
 def write_csv(path: Path, headers: list[str], columns: list, *, encoding: str, bom: bool, newline: str, blanks: dict[int, str | None]) -> None:
+    """Write in slices of whole lines, so a city-sized file is never
+    re-encoded in one piece."""
     separators = "," * (len(headers) - 1)
-    blank_before = {row: (separators if line is None else line) for row, line in blanks.items()}
-    data = csv_bytes(headers, columns, newline, blank_before)
-    if encoding != "utf-8":
-        data = data.decode("utf-8").encode(encoding)
-    path.write_bytes((BOM if bom else b"") + data)
+    body = csv_lines(columns, newline, {row: (separators if line is None else line) for row, line in blanks.items()})
+    with path.open("wb") as out:
+        if bom:
+            out.write(BOM)
+        out.write((",".join(headers) + newline).encode(encoding))
+        if encoding == "utf-8":
+            out.write(body)
+            return
+        start, step, size = 0, 1 << 25, len(body)
+        while start < size:
+            stop = min(start + step, size)
+            if stop < size:
+                stop = bytes(body[stop : min(stop + 4096, size)]).index(b"\n") + stop + 1
+            out.write(str(body[start:stop], "utf-8").encode(encoding))
+            start = stop
 
 
 def write_geojson(path: Path, properties: list[dict], geometries) -> None:
