@@ -39,7 +39,8 @@ RUN_ETL = """
 import json, resource, sys, time
 from etl.pipeline import run_etl
 t = time.perf_counter()
-result = run_etl(sys.argv[1], sys.argv[2], force=True, threads={threads})
+from taxmap.settings import get_settings
+result = run_etl(sys.argv[1], sys.argv[2], force=True, threads={threads}, memory_limit=get_settings().memory_limit)
 print(json.dumps({{"seconds": time.perf_counter() - t, "run_id": result.run_id,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """

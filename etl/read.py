@@ -55,6 +55,7 @@ class SourceFile:
             con.execute(f"create table {name} as select * from _raw")
             con.unregister("_raw")
             self.table = None
+            pa.default_memory_pool().release_unused()  # give the Arrow copy back before the models run
             return
         # A view: the staging model reads the file once, in place, without a copy in memory.
         con.execute(f"create view {name} as {self.query}")
