@@ -41,16 +41,25 @@ def _cmd_etl(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    if args.warehouse:
+        os.environ["TAXMAP_WAREHOUSE_DIR"] = str(Path(args.warehouse).resolve())
+    if args.port:
+        os.environ["TAXMAP_PORT"] = str(args.port)
     from taxmap.settings import get_settings
 
+    get_settings.cache_clear()
     settings = get_settings()
-    if args.warehouse:
-        settings.warehouse_dir = Path(args.warehouse)
-    from app import create_app
+    print(f"taxmap: serving http://{settings.host}:{settings.port} (warehouse {settings.warehouse_path})", flush=True)
+    if args.dev:
+        from app import app
 
-    app = create_app(settings)
-    print(f"taxmap: serving http://{settings.host}:{args.port or settings.port}", flush=True)
-    app.run(host=settings.host, port=args.port or settings.port, debug=settings.debug)
+        app.run(host=settings.host, port=settings.port, debug=True)
+        return 0
+    from taxmap.server import serve
+
+    serve(settings, workers=args.workers, threads=args.threads)
     return 0
 
 
@@ -76,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the map app")
     serve.add_argument("--warehouse", help="folder holding warehouse.duckdb (default: TAXMAP_WAREHOUSE_DIR)")
     serve.add_argument("--port", type=int, help="port (default: TAXMAP_PORT, 8050)")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    serve.add_argument("--dev", action="store_true", help="Flask's development server with reloading errors")
     serve.set_defaults(func=_cmd_serve)
     return parser
 

@@ -443,7 +443,7 @@ class Officers:
 
 
 def make_officers(region: Region, grids: Grids, households_per_zone: np.ndarray, rng: np.random.Generator) -> Officers:
-    ids_, names_, roles, streets, grid_lists = [], [], [], [], []
+    ids_, roles, streets, grid_lists = [], [], [], []
     worker_of_grid = np.empty(len(grids.code), dtype=object)
     for zi, zone in enumerate(region.zones):
         members = np.flatnonzero(grids.zone == zi)  # already in Hilbert (code) order

@@ -142,7 +142,7 @@ def _normalise_zip(data: bytes) -> bytes:
 def _fixed_core(name: str, content: bytes) -> bytes:
     if name != "docProps/core.xml":
         return content
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % XLSX_TIME
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*XLSX_TIME)
     return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", lambda m: m.group(1) + stamp.encode() + m.group(2), content)
 
 
