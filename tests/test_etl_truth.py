@@ -32,25 +32,15 @@ def test_every_source_is_accounted_for(wh):
         assert staged + rejected == read, source
 
 
-def test_rejects_are_exactly_the_planted_bad_rows(wh, truth):
-    expected = pd.read_csv(truth / "rejects.csv", dtype=str, keep_default_na=False)
-    found = wh.execute("select source, row_number, record_key, reason from rejects").df()
-    cols = ["source", "row_number", "record_key", "reason"]
+@pytest.mark.parametrize("table,column", [("rejects", "reason"), ("quality_issues", "issue")])
+def test_rejects_and_issues_are_exactly_the_planted_ones(wh, truth, table, column):
+    expected = pd.read_csv(truth / f"{table}.csv", dtype=str, keep_default_na=False)
+    found = wh.execute(f"select source, row_number, record_key, {column} from {table}").df()
+    cols = ["source", "row_number", "record_key", column]
     missing = _set(expected, cols) - _set(found, cols)
     extra = _set(found, cols) - _set(expected, cols)
-    assert not missing, f"planted rejects not found: {sorted(missing)[:10]}"
-    assert not extra, f"rejects nobody planted: {sorted(extra)[:10]}"
-    assert len(expected) >= 50
-
-
-def test_quality_issues_are_exactly_the_planted_ones(wh, truth):
-    expected = pd.read_csv(truth / "quality_issues.csv", dtype=str, keep_default_na=False)
-    found = wh.execute("select source, row_number, record_key, issue from quality_issues").df()
-    cols = ["source", "row_number", "record_key", "issue"]
-    missing = _set(expected, cols) - _set(found, cols)
-    extra = _set(found, cols) - _set(expected, cols)
-    assert not missing, f"planted issues not found: {sorted(missing)[:10]}"
-    assert not extra, f"issues nobody planted: {sorted(extra)[:10]}"
+    assert not missing, f"planted {table} not found: {sorted(missing)[:10]}"
+    assert not extra, f"{table} nobody planted: {sorted(extra)[:10]}"
     assert len(expected) >= 50
 
 
