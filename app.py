@@ -26,6 +26,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
     )
     app.layout = dash.page_container
+    # Dash records which script paths it serves only while rendering the index; with several
+    # gunicorn workers, one that had not rendered it yet refused the page's scripts. Render it now.
+    app.server.test_client().get("/")
     return app
 
 

@@ -101,3 +101,16 @@ def test_boundaries_are_valid_geojson(client):
     collection = data.boundaries_geojson(context.warehouse(), "street")
     assert json.loads(json.dumps(collection))["type"] == "FeatureCollection"
     assert collection["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_a_fresh_worker_serves_the_page_scripts_before_any_index_request(tiny_warehouse):
+    """Each gunicorn worker imports app.py; its first request may be for a script, not the index."""
+    import subprocess
+    import sys
+
+    code = ("from app import server\n"
+            "r = server.test_client().get('/_dash-component-suites/dash/deps/prop-types@15.8.1.min.js')\n"
+            "print(r.status_code)")
+    env = {**__import__("os").environ, "TAXMAP_WAREHOUSE_DIR": str(tiny_warehouse.parent)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "200"

@@ -45,8 +45,10 @@ def serve(warehouse_dir: Path):
     """Start `taxmap serve` on a free port; yields the base URL."""
     port = _free_port()
     env = {**os.environ, "TAXMAP_WAREHOUSE_DIR": str(warehouse_dir), "TAXMAP_PORT": str(port)}
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"taxmap-serve-{port}.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "taxmap.cli", "serve"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -55,7 +57,8 @@ def serve(warehouse_dir: Path):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}") from None
+                log.seek(0)
+                raise RuntimeError(f"server exited: {log.read()[-2000:]}") from None
             if time.monotonic() > deadline:
                 proc.kill()
                 raise RuntimeError("server did not start within 60 s") from None
