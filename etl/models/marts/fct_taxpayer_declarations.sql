@@ -1,8 +1,7 @@
 -- grain: one row per staged taxpayer with a staged declaration in the last twelve declared months
 -- unique: taxpayer_id
 -- not_null: taxpayer_id, months_declared, tax_paid_12m
-with declarations as (select * from stg_declarations),
-taxpayers as (select taxpayer_id from stg_taxpayers),
+with declarations as (select * from stg_declarations where taxpayer_known),
 window_start as (
     -- the twelve months ending with the newest declared period, as a 'YYYY-MM' bound
     select strftime(strptime(max(period) || '-01', '%Y-%m-%d') - interval 11 month, '%Y-%m') as period
@@ -10,8 +9,9 @@ window_start as (
 ),
 final as (
     select
-        declarations.taxpayer_id,
-        count(distinct period) as months_declared,
+        taxpayer_id,
+        -- twelve consecutive months have twelve different month numbers: count them as bits
+        bit_count(bit_or(1::bigint << cast(substr(period, 6, 2) as integer)))::bigint as months_declared,
         max(period) as last_period,
         sum(sales_amount) as sales_12m,
         sum(tax_payable) as tax_payable_12m,
@@ -19,8 +19,7 @@ final as (
         sum(invoice_out_amount) as invoice_out_12m,
         sum(invoice_in_amount) as invoice_in_12m
     from declarations
-    semi join taxpayers using (taxpayer_id)
     where period >= (select period from window_start)
-    group by declarations.taxpayer_id
+    group by taxpayer_id
 )
 select * from final order by taxpayer_id

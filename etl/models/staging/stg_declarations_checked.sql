@@ -2,6 +2,7 @@
 -- grain: one row per data row of declarations.*, parsed, with its reject reason
 -- (amounts are parsed here, once: the staged view only filters)
 with source as (select * from raw_declarations),
+taxpayers as (select taxpayer_id from stg_taxpayers),
 identity as (
     select
         _row,
@@ -35,25 +36,36 @@ decided as (
     from identity
     left join repeated using (taxpayer_id, period, tax_type)
 ),
+parsed as (
+    select
+        *,
+        parse_amount(sales_amount) as sales_num,
+        parse_amount(tax_payable) as payable_num,
+        parse_amount(tax_paid) as paid_num,
+        parse_amount(invoice_out_amount) as out_num,
+        parse_amount(invoice_in_amount) as in_num
+    from decided
+),
 -- The row as written travels only with rejected rows, so the raw table can go early.
 final as (
     select
         _row, taxpayer_id, period, tax_type, reject_reason,
-        parse_amount(sales_amount) as sales_amount,
-        parse_amount(tax_payable) as tax_payable,
-        parse_amount(tax_paid) as tax_paid,
-        parse_amount(invoice_out_amount) as invoice_out_amount,
-        parse_amount(invoice_in_amount) as invoice_in_amount,
-        (sales_amount is not null and parse_amount(sales_amount) is null)
-            or (tax_payable is not null and parse_amount(tax_payable) is null)
-            or (tax_paid is not null and parse_amount(tax_paid) is null)
-            or (invoice_out_amount is not null and parse_amount(invoice_out_amount) is null)
-            or (invoice_in_amount is not null and parse_amount(invoice_in_amount) is null) as amount_unparseable,
+        sales_num as sales_amount,
+        payable_num as tax_payable,
+        paid_num as tax_paid,
+        out_num as invoice_out_amount,
+        in_num as invoice_in_amount,
+        (sales_amount is not null and sales_num is null)
+            or (tax_payable is not null and payable_num is null)
+            or (tax_paid is not null and paid_num is null)
+            or (invoice_out_amount is not null and out_num is null)
+            or (invoice_in_amount is not null and in_num is null) as amount_unparseable,
+        taxpayer_id in (select taxpayer_id from taxpayers) as taxpayer_known,
         case when reject_reason is not null then json_object(
             'taxpayer_id', taxpayer_id, 'period', period_raw, 'tax_type', tax_type,
             'sales_amount', sales_amount, 'tax_payable', tax_payable, 'tax_paid', tax_paid,
             'invoice_out_amount', invoice_out_amount, 'invoice_in_amount', invoice_in_amount
         ) end as raw
-    from decided
+    from parsed
 )
 select * from final
