@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import serve  # noqa: E402  (the browser tests' server fixture, reused)
+from conftest import serve, stop  # noqa: E402  (the browser tests' server helpers, reused)
 
 PAGES = [("region-page", "/")]
 SIZES = [(1366, 768), (1920, 1080)]
@@ -47,7 +47,7 @@ def main() -> None:
                     page.close()
             browser.close()
     finally:
-        proc.terminate()
+        stop(proc)
 
 
 if __name__ == "__main__":

@@ -66,12 +66,17 @@ def serve(warehouse_dir: Path):
     return proc, url
 
 
+def stop(proc) -> None:
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.log.close()
+
+
 @pytest.fixture(scope="session")
 def tiny_server(tiny_warehouse):
     proc, url = serve(tiny_warehouse.parent)
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop(proc)
 
 
 @pytest.fixture
