@@ -198,3 +198,46 @@ def test_declarations_are_summarised_per_taxpayer(tiny_warehouse):
 def test_keep_intermediate_publishes_the_staged_declarations(tiny_input, tmp_path):
     warehouse = run_etl(tiny_input, tmp_path / "out", keep_intermediate=True).warehouse
     assert q(warehouse, "select count(*), sum(tax_paid) from stg_declarations") == [(36, 8400.0)]
+
+
+def test_boundaries_in_gcj02_are_converted_when_the_manifest_says_so(tiny_input, tmp_path):
+    import json
+
+    from etl.coords import wgs84_to_gcj02
+
+    path = tiny_input / "streets.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        ring = np.array(feature["geometry"]["coordinates"][0])
+        lng, lat = wgs84_to_gcj02(ring[:, 0], ring[:, 1])
+        feature["geometry"]["coordinates"][0] = np.column_stack([lng, lat]).tolist()
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    manifest = tiny_input / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + 'boundary_coord_sys = "GCJ02"\n', encoding="utf-8")
+    warehouse = run_etl(tiny_input, tmp_path / "out").warehouse
+    corners = q(warehouse, "select st_xmin(geom), st_ymin(geom), st_xmax(geom), st_ymax(geom) "
+                           "from stg_streets order by street_code")
+    assert haversine_m(corners[0][0], corners[0][1], 113.85, 22.55) < 1.0
+    assert haversine_m(corners[1][2], corners[1][3], 113.89, 22.57) < 1.0
+    # grids stayed WGS84 as written, and every unit still falls in its street
+    assert q(warehouse, "select count(*) from stg_grid_units where street_code is null") == [(0,)]
+
+
+def test_the_generated_region_gives_the_same_results_twice(small_region, tmp_path):
+    base, first = small_region
+    second = run_etl(base / "input", tmp_path / "again").warehouse
+    for table, key in (("stg_taxpayers", "taxpayer_id"), ("stg_grid_units", "record_id"),
+                       ("unit_links", "record_id"), ("hex_stats", "res, h3"), ("rejects", "source, row_number"),
+                       ("fct_taxpayer_declarations", "taxpayer_id")):
+        sql = f"select * from {table} order by {key}"
+        assert q(first, sql) == q(second, sql), table
+
+
+def test_an_absurd_amount_is_flagged_not_a_failed_run(tiny_input, tmp_path):
+    with (tiny_input / "declarations.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"{uscc(5)},2025-12,增值税,9e40,1,1,,\n")
+    warehouse = run_etl(tiny_input, tmp_path / "out").warehouse
+    assert q(warehouse, "select source, row_number, issue from quality_issues") == [
+        ("declarations", 37, "amount_unparseable")]
+    assert q(warehouse, f"select sales_12m, tax_paid_12m from fct_taxpayer_declarations "
+                        f"where taxpayer_id = '{uscc(5)}'") == [(None, 1)]

@@ -13,8 +13,9 @@ create or replace macro norm_coord_sys(x) as upper(replace(replace(replace(x, '-
 
 -- Numbers as bureaus write them: plain, or with thousands separators ("1,234.50").
 -- The plain cast is tried first: the regular expression only runs on the rare rest.
+-- Beyond ±1e34 is no amount (and would not fit the DECIMAL(38, 2) the marts sum money in).
 create or replace macro parse_amount(x) as case
-    when isfinite(try_cast(x as double)) then try_cast(x as double)
+    when abs(try_cast(x as double)) < 1e34 then try_cast(x as double)
     when regexp_full_match(x, '-?\d{1,3}(,\d{3})+(\.\d+)?') then try_cast(replace(x, ',', '') as double)
 end;
 

@@ -13,11 +13,12 @@ final as (
         -- twelve consecutive months have twelve different month numbers: count them as bits
         bit_count(bit_or(1::bigint << cast(substr(period, 6, 2) as integer)))::bigint as months_declared,
         max(period) as last_period,
-        sum(sales_amount) as sales_12m,
-        sum(tax_payable) as tax_payable_12m,
-        coalesce(sum(tax_paid), 0) as tax_paid_12m,
-        sum(invoice_out_amount) as invoice_out_12m,
-        sum(invoice_in_amount) as invoice_in_12m
+        -- money in exact decimals (fen): sums do not depend on the order threads add them in
+        sum(sales_amount::decimal(38, 2)) as sales_12m,
+        sum(tax_payable::decimal(38, 2)) as tax_payable_12m,
+        coalesce(sum(tax_paid::decimal(38, 2)), 0) as tax_paid_12m,
+        sum(invoice_out_amount::decimal(38, 2)) as invoice_out_12m,
+        sum(invoice_in_amount::decimal(38, 2)) as invoice_in_12m
     from declarations
     where period >= (select period from window_start)
     group by taxpayer_id
