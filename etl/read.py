@@ -175,15 +175,17 @@ def _short(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def _detect_encoding(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path) -> tuple[str, str, bytes]:
+    """(encoding, text, the same text as UTF-8 bytes without BOM): UTF-8 first, else GB18030."""
     try:
-        data.decode("utf-8")
-        return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        text = data.decode("utf-8-sig")
+        bom = data.startswith(b"\xef\xbb\xbf")
+        return ("utf-8-sig" if bom else "utf-8"), text, data[3:] if bom else data
     except UnicodeDecodeError:
         pass
     try:
-        data.decode("gb18030")
-        return "gb18030"
+        text = data.decode("gb18030")
+        return "gb18030", text, text.encode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path.name}: neither UTF-8 nor GB18030 (undecodable bytes at offset {exc.start}); save it as UTF-8"
@@ -191,10 +193,7 @@ def _detect_encoding(data: bytes, path: Path) -> str:
 
 
 def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
-    data = path.read_bytes()
-    encoding = _detect_encoding(data, path)
-    text = data.decode(encoding)
-    del data
+    encoding, text, utf8 = _decode(path.read_bytes(), path)
     if not text.strip():
         raise InputError(f"{path.name}: the file is empty (expected a header row)")
     header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
@@ -207,7 +206,7 @@ def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(utf8),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
