@@ -107,7 +107,7 @@ def geo_streets(con: duckdb.DuckDBPyConnection) -> pa.Table:
     table = _boundary_geometry(con, "raw_streets")
     valid = [shapely.from_wkb(b) for b in table.column("geom_wkb").to_pylist() if b is not None]
     if not valid:
-        # InputError would be raised by the pipeline: streets define the region.
+        # no usable street: the pipeline stops with a clear message (_require_region)
         return table
     centroid = shapely.union_all(valid).centroid
     con.execute("set variable metric_crs = ?", [utm_epsg(centroid.x, centroid.y)])
