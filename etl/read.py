@@ -26,6 +26,9 @@ import pyarrow.parquet as pq
 from etl.schema import COORD_SYS_ALIASES, SOURCES, Source
 
 HEADER_SEARCH_ROWS = 20
+# What Arrow's utf8_trim_whitespace trims in CSV/XLSX cells, for DuckDB's trim of Parquet cells:
+# ASCII whitespace, the no-break space and the ideographic (full-width) space of Chinese text.
+WHITESPACE_SQL = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288)"
 
 
 class InputError(Exception):
@@ -236,7 +239,7 @@ def _parquet_source(path: Path, source: Source) -> SourceFile:
         column = _quote(name)
         if name in floating:  # a NaN float is an empty cell, not the text "nan"
             column = f"case when isnan({column}) then null else {column} end"
-        return f"nullif(trim(cast({column} as varchar)), '')"
+        return f"nullif(trim(cast({column} as varchar), {WHITESPACE_SQL}), '')"
 
     columns = [
         f"{cell(mapped[c.name])} as {c.name}" if c.name in mapped else f"null::varchar as {c.name}"

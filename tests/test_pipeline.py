@@ -241,3 +241,16 @@ def test_an_absurd_amount_is_flagged_not_a_failed_run(tiny_input, tmp_path):
         ("declarations", 37, "amount_unparseable")]
     assert q(warehouse, f"select sales_12m, tax_paid_12m from fct_taxpayer_declarations "
                         f"where taxpayer_id = '{uscc(5)}'") == [(None, 1)]
+
+
+def test_parquet_cells_are_trimmed_like_csv_cells(tiny_input, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    officers = pa.table({"officer_id": ["\tW001\t", "\u3000T001\u3000"], "name": [" 李四 ", "王五\u00a0"],
+                         "role": ["网格员", "税收管理员"]})
+    (tiny_input / "officers.csv").unlink()
+    pq.write_table(officers, tiny_input / "officers.parquet")
+    warehouse = run_etl(tiny_input, tmp_path / "out").warehouse
+    assert q(warehouse, "select officer_id, name, role from stg_officers order by 1") == [
+        ("T001", "王五", "tax_officer"), ("W001", "李四", "grid_worker")]
