@@ -238,4 +238,5 @@ PYTHON_MODELS = {
     "geo_grid_units": (geo_grid_units, ("stg_grid_units_checked", "stg_streets", "stg_grids", "stg_region")),
     "uscc_checks": (uscc_checks, ("stg_taxpayers_checked",)),
 }
-EPHEMERAL_PYTHON_MODELS = {"ref_values", "geo_streets", "geo_grids", "geo_taxpayers", "geo_grid_units", "uscc_checks"}
+# Every Python model is an intermediate step: none is published.
+EPHEMERAL_PYTHON_MODELS = frozenset(PYTHON_MODELS)

@@ -227,20 +227,17 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
         "survey_start": manifest.survey_start,
         "survey_end": manifest.survey_end,
         "taxpayers_have_position": {"lng", "lat"} <= files["taxpayers"].present_columns,
-        "metric_crs": geo.utm_epsg(114.0, 22.5),
     }
     for name, value in variables.items():
         con.execute(f"set variable {name} = ?", [value])
     con.execute((runner.MODELS_DIR / "macros.sql").read_text(encoding="utf-8"))
     for name, source in SOURCES.items():
-        if name in files:
-            files[name].load(con, f"raw_{name}")
+        if name not in files:  # an absent optional source is an empty one
+            columns = {c.name: pa.array([], pa.string()) for c in source.columns}
+            empty = pa.table({"_row": pa.array([], pa.int64()), **columns, "_malformed": pa.array([], pa.bool_())})
+            SourceFile(source=source, path=Path(name), table=empty).load(con, f"raw_{name}")
             continue
-        columns = {c.name: pa.array([], pa.string()) for c in source.columns}
-        empty = pa.table({"_row": pa.array([], pa.int64()), **columns, "_malformed": pa.array([], pa.bool_())})
-        con.register("_raw", empty)
-        con.execute(f"create table raw_{name} as select * from _raw")
-        con.unregister("_raw")
+        files[name].load(con, f"raw_{name}")
 
 
 def _require_region(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile]) -> None:
