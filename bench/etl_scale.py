@@ -31,7 +31,7 @@ STAGES = [
     ("stage taxpayers", lambda n: "taxpayers" in n),
     ("stage grid units", lambda n: "grid_units" in n),
     ("stage declarations+officers", lambda n: "declarations" in n or "officers" in n),
-    ("links", lambda n: "link" in n),
+    ("links", lambda n: "link" in n or n == "discrepancies"),
     ("marts", lambda n: n in {"hex_stats", "rejects", "quality_issues"}),
 ]
 

@@ -21,6 +21,7 @@ from etl import coords, uscc
 from etl.schema import (
     COORD_SYS_ALIASES,
     CREDIT_RATINGS,
+    INDUSTRY_CATEGORIES,
     OFFICER_ROLES,
     OPERATING_STATUSES,
     QUALITY_ISSUES,
@@ -41,6 +42,7 @@ def ref_values(con: duckdb.DuckDBPyConnection) -> pa.Table:
     rows += [("officer_role", k, v) for k, v in OFFICER_ROLES.items()]
     rows += [("reject_reason", k, v) for k, v in REJECT_REASONS.items()]
     rows += [("quality_issue", k, v) for k, v in QUALITY_ISSUES.items()]
+    rows += [("industry_category", k, v) for k, v in INDUSTRY_CATEGORIES.items()]
     kind, value, canonical = zip(*rows, strict=True)
     return pa.table({"kind": list(kind), "value": list(value), "canonical": list(canonical)})
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 import taxmap
 from etl import db, geo, runner
+from etl.linkage import models as linkage_models
 from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifest
 from etl.schema import SOURCES
 
@@ -107,7 +108,7 @@ def last_run(warehouse: Path) -> tuple[pa.Table | None, pa.Table | None, pa.Tabl
 
 def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Progress | None = None,
             threads: int | None = None, memory_limit: str | None = None,
-            keep_intermediate: bool = False) -> RunResult:
+            keep_intermediate: bool = False, linkage_backend: str = "duckdb") -> RunResult:
     """Build and publish the warehouse. ``keep_intermediate`` also publishes the
     ephemeral models (staged declarations, checks) for audits; it is slower."""
     started = time.perf_counter()
@@ -118,7 +119,7 @@ def run_etl(input_dir: Path, out_dir: Path, *, force: bool = False, progress: Pr
     out_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(out_dir):
         return _run(input_dir, out_dir, started, started_at, force, progress, threads, memory_limit,
-                    keep_intermediate)
+                    keep_intermediate, linkage_backend)
 
 
 @contextmanager
@@ -137,7 +138,7 @@ def _exclusive(out_dir: Path):
 
 def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime, force: bool,
          progress: Progress | None, threads: int | None, memory_limit: str | None,
-         keep_intermediate: bool) -> RunResult:
+         keep_intermediate: bool, linkage_backend: str) -> RunResult:
     target = warehouse_path(out_dir)
     fingerprint = input_fingerprint(input_dir)
     runs, run_sources, run_stages = last_run(target)
@@ -160,11 +161,12 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
         con = db.connect(":memory:", threads=threads, memory_limit=memory_limit, temp_directory=scratch)
         con.execute(f"attach '{_sql_literal(tmp)}' as published")
         try:
-            _prepare(con, files, manifest)
+            _prepare(con, files, manifest, linkage_backend)
             read_timing = runner.Timing("read inputs", time.perf_counter() - t0,
                                         sum(f.rows_read for f in files.values()))
             report(read_timing, 0, 0)
-            models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS,
+            models = runner.discover({**geo.PYTHON_MODELS, **linkage_models.PYTHON_MODELS},
+                                     geo.EPHEMERAL_PYTHON_MODELS | linkage_models.EPHEMERAL_PYTHON_MODELS,
                                      sources={f"raw_{s}" for s in SOURCES})
             try:
                 result = runner.run(con, models, on_model=report, keep=keep_intermediate)
@@ -218,7 +220,8 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manifest: Manifest) -> None:
+def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manifest: Manifest,
+             linkage_backend: str = "duckdb") -> None:
     variables = {
         "default_coord_sys": manifest.default_coord_sys,
         "boundary_coord_sys": manifest.boundary_coord_sys,
@@ -226,6 +229,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
         "address_mismatch_m": manifest.address_mismatch_m,
         "survey_start": manifest.survey_start,
         "survey_end": manifest.survey_end,
+        "link_threshold": manifest.link_threshold,
+        "review_threshold": manifest.review_threshold,
+        "linkage_backend": linkage_backend,
         "taxpayers_have_position": {"lng", "lat"} <= files["taxpayers"].present_columns,
     }
     for name, value in variables.items():

@@ -82,6 +82,8 @@ class Manifest:
     default_coord_sys: str = "WGS84"
     boundary_coord_sys: str = "WGS84"
     address_mismatch_m: float = 500.0
+    link_threshold: float = 0.9
+    review_threshold: float = 0.5
     raw: dict = field(default_factory=dict)
 
 
@@ -141,6 +143,20 @@ def read_manifest(input_dir: Path) -> Manifest:
         mismatch = float(raw.get("address_mismatch_m", 500))
     except (TypeError, ValueError):
         raise InputError(f"{path.name}: address_mismatch_m must be a number of metres") from None
+    def probability_of(key: str, default: float) -> float:
+        value = raw.get(key, default)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not 0 < number < 1:
+            raise InputError(f"{path.name}: {key} = {value!r} must be a probability between 0 and 1 (exclusive)")
+        return number
+
+    link_threshold = probability_of("link_threshold", 0.9)
+    review_threshold = probability_of("review_threshold", 0.5)
+    if review_threshold > link_threshold:
+        raise InputError(f"{path.name}: review_threshold ({review_threshold}) is above link_threshold ({link_threshold})")
     manifest = Manifest(
         region_name=str(raw.get("region_name", "")),
         survey_start=date_of("survey_start"),
@@ -148,6 +164,8 @@ def read_manifest(input_dir: Path) -> Manifest:
         default_coord_sys=coord_sys_of("default_coord_sys"),
         boundary_coord_sys=coord_sys_of("boundary_coord_sys"),
         address_mismatch_m=mismatch,
+        link_threshold=link_threshold,
+        review_threshold=review_threshold,
         raw=raw,
     )
     if manifest.survey_start and manifest.survey_end and manifest.survey_start > manifest.survey_end:

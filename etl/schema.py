@@ -203,3 +203,31 @@ QUALITY_ISSUES = {
     "role_unknown": "未知角色 / unknown officer role",
     "geometry_repaired": "几何无效，已修复 / invalid geometry repaired",
 }
+
+# GB/T 4754-2017 divisions (the first two digits of industry_code) → the
+# business category a grid worker writes on the unit form (经营类别). Used to
+# compare a unit with a taxpayer; a bureau with other category words adds
+# them here (or its units simply do not score on category).
+INDUSTRY_CATEGORIES = {
+    **{f"{d:02d}": "农林牧渔" for d in range(1, 6)},
+    **{f"{d:02d}": "采矿" for d in range(6, 13)},
+    **{f"{d:02d}": "制造" for d in range(13, 44)},
+    **{f"{d:02d}": "公用事业" for d in range(44, 47)},
+    **{f"{d:02d}": "建筑" for d in range(47, 51)},
+    "51": "批发",
+    "52": "零售",
+    **{f"{d:02d}": "物流" for d in range(53, 61)},
+    "61": "住宿",
+    "62": "餐饮",
+    **{f"{d:02d}": "信息技术" for d in range(63, 66)},
+    **{f"{d:02d}": "金融" for d in range(66, 70)},
+    "70": "房地产",
+    **{f"{d:02d}": "商务服务" for d in range(71, 73)},
+    **{f"{d:02d}": "科技服务" for d in range(73, 76)},
+    **{f"{d:02d}": "公共设施" for d in range(76, 80)},
+    **{f"{d:02d}": "居民服务" for d in range(80, 83)},
+    "83": "教育",
+    **{f"{d:02d}": "卫生" for d in range(84, 86)},
+    **{f"{d:02d}": "文体娱乐" for d in range(86, 91)},
+    **{f"{d:02d}": "公共管理" for d in range(91, 98)},
+}

@@ -28,7 +28,7 @@ def test_dependencies_come_first_and_order_is_stable(models):
         for dep in model.deps:
             if dep in position:
                 assert position[dep] < position[model.name], (dep, model.name)
-    assert position["stg_taxpayers"] < position["int_unit_links_uscc"] < position["unit_links"] \
+    assert position["stg_taxpayers"] < position["int_unit_links_fixed"] < position["unit_links"] \
         < position["hex_stats"]
 
 

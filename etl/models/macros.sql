@@ -35,3 +35,29 @@ create or replace macro parse_period(x) as case
     when period_month(x) between 1 and 12 then substr(x, 1, 4) || '-' || lpad(period_month(x)::varchar, 2, '0')
 end;
 
+
+-- Address parts for linking (docs/linkage.md), on an address already stripped of its
+-- region prefix: 鹤洲路299号6栋6楼605室 → road 鹤洲路, number 299, building 6, floor 6, room 605.
+create or replace macro addr_road(a) as nullif(regexp_extract(a, '^([^0-9]+?)[0-9]+号', 1), '');
+create or replace macro addr_number(a) as nullif(regexp_extract(a, '^[^0-9]+?([0-9]+)号', 1), '');
+create or replace macro addr_building(a) as
+    nullif(regexp_extract(a, '号(?:厂房|大厦|宿舍)?([A-Z0-9]+)(?:栋|座|幢|号楼)', 1), '');
+create or replace macro addr_room(a) as nullif(regexp_extract(a, '([0-9]{3,4})(?:室|房|号铺|铺|号|单元)?$', 1), '');
+create or replace macro cn_small_number(x) as case x
+    when '一' then 1 when '二' then 2 when '三' then 3 when '四' then 4 when '五' then 5
+    when '六' then 6 when '七' then 7 when '八' then 8 when '九' then 9 when '十' then 10
+    else try_cast(x as integer) end;
+create or replace macro addr_floor(a) as coalesce(
+    cn_small_number(nullif(regexp_extract(a, '([0-9]+|[一二三四五六七八九十])(?:楼|层)', 1), '')),
+    try_cast(addr_room(a) as integer) // 100);
+
+-- Great-circle distance in metres (mean Earth radius), as etl/coords.py haversine_m.
+create or replace macro haversine_m(lng1, lat1, lng2, lat2) as
+    2 * 6371008.8 * asin(sqrt(
+        pow(sin(radians(lat2 - lat1) / 2), 2)
+        + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lng2 - lng1) / 2), 2)));
+
+-- "1.2 km" / "850 m" for a distance in metres.
+create or replace macro distance_text(m) as case
+    when m >= 1000 then printf('%.1f km', m / 1000.0)
+    else printf('%d m', round(m)::integer) end;

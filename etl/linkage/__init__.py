@@ -1,0 +1,1 @@
+"""Linking grid-worker units to registered taxpayers (Splink), and explaining the links."""
