@@ -42,6 +42,12 @@ def _compatible(column: str) -> str:
     return f"({column}_l is null or {column}_r is null or {column}_l = {column}_r)"
 
 
+DESCRIPTIONS = {
+    "name": "名称 name", "address": "地址 address", "distance": "距离 distance",
+    "category": "经营类别 category", "uscc": "信用代码 USCC",
+}
+
+
 def comparisons() -> list:
     name = cl.CustomComparison(
         output_column_name="name",
@@ -175,6 +181,24 @@ def train_wide(linker) -> None:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_probability_two_random_records_match=False)
 
 
+# Comparisons whose evidence does not depend on where the unit is: the wide pass
+# keeps the local pass's m for them (EM on the few wide candidates over-credits
+# loosely similar names); only location and category are re-estimated.
+LOCATION_FREE = ("name", "uscc")
+
+
+def keep_local_m(wide: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
+    out = json.loads(json.dumps(wide))
+    local_by_name = {c["output_column_name"]: c for c in local["comparisons"]}
+    for comparison in out["comparisons"]:
+        if comparison["output_column_name"] in LOCATION_FREE:
+            source = local_by_name[comparison["output_column_name"]]["comparison_levels"]
+            for level, kept in zip(comparison["comparison_levels"], source, strict=True):
+                if "m_probability" in kept:
+                    level["m_probability"] = kept["m_probability"]
+    return out
+
+
 def candidate_prior(weights: "list[float] | object", global_prior: float, iterations: int = 200) -> float:
     """The prior of a match among one pass's candidate pairs (EM for the prior with m
     and u fixed): ``weights`` are the pairs' summed comparison match weights (bits).
@@ -236,7 +260,7 @@ def explain_levels(model: dict[str, Any], gammas: dict[str, int]) -> list[dict[s
         bf = (m / u) if (m is not None and u) else 1.0
         out.append({
             "comparison": name,
-            "description": comparison.get("comparison_description", name),
+            "description": DESCRIPTIONS.get(name, name),
             "level": (level or {}).get("label_for_charts", ""),
             "gamma": gamma,
             "bayes_factor": bf,

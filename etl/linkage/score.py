@@ -92,7 +92,7 @@ def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, li
             try:
                 trainer = Linker([rest, taxpayers_sdf], wide_settings, log_level=None, validate_settings=False)
                 model.train_wide(trainer)
-                wide_model = model.regularised(trainer.misc.save_model_to_json())
+                wide_model = model.keep_local_m(model.regularised(trainer.misc.save_model_to_json()), local_model)
             except SplinkException as exc:
                 log.warning("linkage: wide-pass training failed (%s); keeping the local m", str(exc).splitlines()[0])
         wide = Linker([rest, taxpayers_sdf], wide_model, log_level=None, validate_settings=False)
