@@ -117,7 +117,7 @@ def int_link_names(con: duckdb.DuckDBPyConnection) -> pa.Table:
             ),
             no_form as (
                 select side, key, address,
-                    regexp_replace(name, '(?:{legal})+$', '') as name
+                    regexp_replace(name, '(?:(?:{prefix})?(?:{legal}))+$', '') as name
                 from no_prefix
             )
             select side, key,
