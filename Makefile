@@ -43,8 +43,13 @@ browser:
 test: install browser
 	$(VENV)/bin/pytest
 
-bench: install
+$(VENV)/.installed-bench: pyproject.toml | $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: install $(VENV)/.installed-bench
 	$(PY) bench/etl_scale.py
+	$(PY) bench/linkage_baseline.py
 
 clean:
 	rm -rf $(VENV) data/demo $(WAREHOUSE) bench/out

@@ -26,6 +26,10 @@ from etl.schema import (
     OPERATING_STATUSES,
     QUALITY_ISSUES,
     REJECT_REASONS,
+    TASK_RESULT_ALIASES,
+    TASK_RESULT_CODES,
+    TASK_RESULT_LINKING,
+    TASK_RESULT_RESOLVES,
     TAXPAYER_STATUSES,
 )
 
@@ -43,6 +47,10 @@ def ref_values(con: duckdb.DuckDBPyConnection) -> pa.Table:
     rows += [("reject_reason", k, v) for k, v in REJECT_REASONS.items()]
     rows += [("quality_issue", k, v) for k, v in QUALITY_ISSUES.items()]
     rows += [("industry_category", k, v) for k, v in INDUSTRY_CATEGORIES.items()]
+    rows += [("task_result", k, v) for k, v in TASK_RESULT_ALIASES.items()]  # as written → code
+    rows += [("task_result_word", k, v) for k, v in TASK_RESULT_CODES.items()]  # code → 已核实在营 …
+    rows += [("task_result_links", k, k) for k in TASK_RESULT_LINKING]
+    rows += [("task_result_resolves", k, kind) for k, kinds in TASK_RESULT_RESOLVES.items() for kind in kinds]
     kind, value, canonical = zip(*rows, strict=True)
     return pa.table({"kind": list(kind), "value": list(value), "canonical": list(canonical)})
 

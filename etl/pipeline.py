@@ -43,6 +43,7 @@ STAGED_TABLES = {
     "grid_units": "stg_grid_units",
     "declarations": "stg_declarations",
     "officers": "stg_officers",
+    "task_results": "stg_task_results",
 }
 
 

@@ -119,6 +119,25 @@ OFFICERS = Source(
     ),
 )
 
+# Results the task store exports once an officer has checked a unit or taxpayer on site
+# (docs/task-results.md). Not a unique key: several results may name the same unit or taxpayer,
+# and only the latest per (record_id, taxpayer_id) counts.
+TASK_RESULTS = Source(
+    "task_results",
+    required=False,
+    formats=TABULAR_FORMATS,
+    key=("record_id", "taxpayer_id"),
+    columns=(
+        Column("task_id", "任务编号"),
+        Column("record_id", "采集记录编号"),
+        Column("taxpayer_id", "纳税人识别号"),
+        Column("result", "核查结果", True),
+        Column("verified_at", "核查时间", True),
+        Column("officer_id", "核查人员"),
+        Column("note", "备注"),
+    ),
+)
+
 STREETS = Source(
     "streets",
     required=True,
@@ -144,13 +163,38 @@ GRIDS = Source(
     ),
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (STREETS, GRIDS, TAXPAYERS, GRID_UNITS, DECLARATIONS, OFFICERS)}
+SOURCES: dict[str, Source] = {
+    s.name: s for s in (STREETS, GRIDS, TAXPAYERS, GRID_UNITS, DECLARATIONS, OFFICERS, TASK_RESULTS)
+}
 
 # Accepted values. Anything else is kept with a quality issue.
 TAXPAYER_STATUSES = ("正常", "非正常", "停业", "注销")
 OPERATING_STATUSES = ("在营", "停业", "空置", "已搬离")
 CREDIT_RATINGS = ("A", "B", "M", "C", "D")
 OFFICER_ROLES = {"grid_worker": "grid_worker", "网格员": "grid_worker", "tax_officer": "tax_officer", "税收管理员": "tax_officer"}
+# task_results.result: the canonical code → the Chinese word the task store writes. Both are
+# accepted (English codes case-insensitively, with '-' or ' ' for '_'); anything else is rejected.
+TASK_RESULT_CODES = {
+    "verified_operating": "已核实在营",
+    "deregistered": "已注销",
+    "moved_out": "已迁出",
+    "newly_registered": "新办登记",
+    "not_found": "查无此户",
+}
+TASK_RESULT_ALIASES = {**{code: code for code in TASK_RESULT_CODES},
+                       **{word: code for code, word in TASK_RESULT_CODES.items()}}
+# A result naming both a staged record_id and a staged taxpayer_id with one of these codes fixes that link
+# before matching (unit_links.method 'verified').
+TASK_RESULT_LINKING = ("verified_operating", "newly_registered")
+# The discrepancy kinds each result resolves (no longer raised, listed in discrepancies_resolved).
+# A kind not listed for a result is confirmed by it and stays raised.
+TASK_RESULT_RESOLVES = {
+    "verified_operating": ("not_found", "status_conflict"),
+    "deregistered": ("unregistered", "not_found", "status_conflict"),
+    "moved_out": ("unregistered", "not_found", "address_mismatch", "status_conflict"),
+    "newly_registered": ("unregistered",),
+    "not_found": ("unregistered",),
+}
 # coord_sys spellings are normalised (upper case, without '-', '_', ' ') before lookup.
 COORD_SYS_ALIASES = {
     "WGS84": "WGS84",
@@ -180,6 +224,8 @@ REJECT_REASONS = {
     "position_out_of_range": "坐标超出范围（经纬度是否颠倒？） / position out of range (lat/lng swapped?)",
     "coord_sys_unknown": "未知坐标系 / unknown coord_sys",
     "outside_region": "位于辖区外超过 1 km / more than 1 km outside the region",
+    "result_unknown": "核查结果为空或不是已核实在营/已注销/已迁出/新办登记/查无此户 / result empty or not a known code",
+    "verified_at_unparseable": "核查时间为空或无法解析 / verified_at empty or not a timestamp",
 }
 
 # Repairs recorded in quality_issues.issue (a row can have several).
@@ -199,6 +245,7 @@ QUALITY_ISSUES = {
     "collected_at_unparseable": "采集时间无法解析 / collected_at unparseable",
     "operating_status_unknown": "未知经营状态 / unknown operating status",
     "taxpayer_unknown": "纳税人识别号不在登记信息中 / taxpayer_id not among staged taxpayers",
+    "record_unknown": "采集记录编号不在网格采集中 / record_id not among staged grid units",
     "amount_unparseable": "金额不是数字（置空） / amount is not a number (set to NULL)",
     "role_unknown": "未知角色 / unknown officer role",
     "geometry_repaired": "几何无效，已修复 / invalid geometry repaired",

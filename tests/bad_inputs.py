@@ -35,7 +35,8 @@ from etl.schema import SOURCES
 from tiny_region import uscc
 
 # Data rows per source in the unbroken tiny region.
-TINY_ROWS = {"streets": 2, "grids": 4, "taxpayers": 5, "grid_units": 5, "declarations": 36, "officers": 2}
+TINY_ROWS = {"streets": 2, "grids": 4, "taxpayers": 5, "grid_units": 5, "declarations": 36, "officers": 2,
+             "task_results": 0}  # the tiny region has no task_results file
 CHINESE = {name: {c.name: c.alias for c in source.columns} for name, source in SOURCES.items()}
 
 Breaker = Callable[[Path], None]
@@ -435,6 +436,26 @@ def grid_units_parquet(folder: Path) -> None:
     pq.write_table(pa.table({names[h]: v for h, v in data.items()}), folder / "grid_units.parquet")
 
 
+TASK_RESULT_HEADER = ["task_id", "record_id", "taxpayer_id", "result", "verified_at", "officer_id", "note"]
+
+
+def task_results(rows: list[list], *, encoding: str = "utf-8", chinese_headers: bool = False) -> Breaker:
+    """Add a task_results.csv (the optional source the task store exports) with these rows."""
+
+    def breaker(folder: Path) -> None:
+        header = [CHINESE["task_results"][h] for h in TASK_RESULT_HEADER] if chinese_headers else TASK_RESULT_HEADER
+        write_csv(folder, "task_results.csv", header, rows, encoding=encoding)
+
+    return breaker
+
+
+def task_results_xlsx(folder: Path) -> None:
+    """task_results.xlsx: merged title rows, Chinese headers, verified_at as a real Excel date-time."""
+    header = [CHINESE["task_results"][h] for h in TASK_RESULT_HEADER]
+    rows = [["RW-1", "R005", None, "新办登记", dt.datetime(2026, 3, 10, 9, 30), "T001", "已办理登记"]]
+    _workbook(folder / "task_results.xlsx", "核查任务结果导出", header, rows, date_format="yyyy-mm-dd hh:mm:ss")
+
+
 def remove_input_folder(folder: Path) -> None:
     shutil.rmtree(folder)
 
@@ -808,6 +829,45 @@ CASES: list[Case] = [
          Works(rejects=rejects(("grid_units", 3, "", "missing_key")))),
     Case("grid_unit_operating_status_unknown", set_cells("grid_units.csv", 2, operating_status="营业中"),
          Works(issues=issues(("grid_units", 2, "R002", "operating_status_unknown")))),
+    # --- task_results (optional: the task store's verified results, docs/task-results.md) ---
+    Case("task_results_gb18030_chinese_headers",
+         task_results([["RW-1", "R005", "", "新办登记", "2026年3月10日 09:30", "T001", "已办理登记"],
+                       ["RW-2", "", U[5], "已注销", "2026/03/11", "T001", ""]],
+                      encoding="gb18030", chinese_headers=True),
+         Works(read={"task_results": 2}, encodings={"task_results": "gb18030"},
+               staged=(Staged("select task_id, record_id, taxpayer_id, result, result_code, verified_at, note "
+                              "from stg_task_results order by source_row",
+                              [("RW-1", "R005", None, "新办登记", "newly_registered", dt.datetime(2026, 3, 10, 9, 30),
+                                "已办理登记"),
+                               ("RW-2", None, U[5], "已注销", "deregistered", dt.datetime(2026, 3, 11), None)]),
+                       Staged("select kind, coalesce(record_id, taxpayer_id), result from discrepancies_resolved "
+                              "order by 1", [("not_found", U[5], "已注销"), ("unregistered", "R005", "新办登记")]))),
+         subprocess=True),
+    Case("task_results_bad_rows",
+         task_results([["RW-1", "", "", "已注销", "2026-03-10", "", ""],           # no id: missing_key
+                       ["RW-2", "R001", "", "待核查", "2026-03-10", "", ""],       # result_unknown
+                       ["RW-3", "R001", "", "", "2026-03-10", "", ""],             # result empty: result_unknown
+                       ["RW-4", "", U[1], "已迁出", "昨天", "", ""],               # verified_at_unparseable
+                       ["RW-5", "R999", "", "查无此户", "2026-03-10", "", ""],     # kept: record_unknown
+                       ["RW-6", "R002", U[9], "Verified-Operating", "2026-03-10", "", ""]]),  # kept: taxpayer_unknown
+         Works(read={"task_results": 6},
+               rejects=rejects(("task_results", 1, "", "missing_key"), ("task_results", 2, "R001", "result_unknown"),
+                               ("task_results", 3, "R001", "result_unknown"),
+                               ("task_results", 4, U[1], "verified_at_unparseable")),
+               issues=issues(("task_results", 5, "R999", "record_unknown"),
+                             ("task_results", 6, "R002", "taxpayer_unknown")),
+               staged=(Staged("select task_id, result_code from stg_task_results order by source_row",
+                              [("RW-5", "not_found"), ("RW-6", "verified_operating")]),
+                       # a result naming an unknown taxpayer fixes no link
+                       Staged("select method = 'verified' from unit_links where record_id = 'R002'", [(False,)])))),
+    Case("task_results_xlsx_merged_title", task_results_xlsx,
+         Works(read={"task_results": 1}, files={"task_results": "task_results.xlsx"},
+               staged=(Staged("select task_id, record_id, result, verified_at, officer_id from stg_task_results",
+                              [("RW-1", "R005", "新办登记", dt.datetime(2026, 3, 10, 9, 30), "T001")]),))),
+    Case("task_results_missing_result_column",
+         chain(task_results([["RW-1", "R005", "", "新办登记", "2026-03-10", "", ""]]),
+               drop_column("task_results.csv", "result")),
+         Fails("task_results.csv", "task_results.csv: required column 'result' (核查结果) is missing", column="result")),
     Case("officer_unknown_role", set_cells("officers.csv", 2, role="队长"),
          Works(issues=issues(("officers", 2, "T001", "role_unknown")),
                staged=(Staged("select officer_id, role, role_raw from stg_officers where officer_id = 'T001'",

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from etl import geo, runner
+from etl.linkage import models as linkage_models
 from etl.schema import QUALITY_ISSUES, REJECT_REASONS, SOURCES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -14,7 +15,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def test_every_published_model_is_listed_in_the_warehouse_doc():
     text = (DOCS / "warehouse.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `(\w+)` \|", text, flags=re.MULTILINE))
-    models = runner.discover(geo.PYTHON_MODELS, geo.EPHEMERAL_PYTHON_MODELS, {f"raw_{s}" for s in SOURCES})
+    models = runner.discover({**geo.PYTHON_MODELS, **linkage_models.PYTHON_MODELS},
+                             geo.EPHEMERAL_PYTHON_MODELS | linkage_models.EPHEMERAL_PYTHON_MODELS,
+                             {f"raw_{s}" for s in SOURCES})
     published = {m.name for m in models.values() if not m.ephemeral} | {"etl_runs", "etl_run_sources", "etl_run_stages"}
     assert published == listed
 

@@ -29,14 +29,19 @@ def q(path: Path, sql: str):
 
 
 def test_exact_links_by_uscc(tiny_warehouse):
-    links = dict((r, (t, m, p)) for r, t, m, p in q(tiny_warehouse, "select * from unit_links"))
+    links = dict((r, (t, m, p)) for r, t, m, p in q(
+        tiny_warehouse, "select record_id, taxpayer_id, method, match_probability from unit_links"))
+    probability = links["R002"][2]
     assert links == {
         "R001": (uscc(1), "uscc", 1.0),
-        "R002": (None, "none", None),
+        # no licence number: matched by name, address and distance (too little data to train: shipped model)
+        "R002": (uscc(2), "probabilistic", probability),
         "R003": (uscc(3), "uscc", 1.0),
         "R004": (uscc(4), "uscc", 1.0),
-        "R005": (None, "none", None),
+        "R005": (None, "none", links["R005"][2]),
     }
+    assert probability >= 0.9
+    assert links["R005"][2] is None or links["R005"][2] < 0.5
 
 
 def test_gcj02_positions_come_back_to_wgs84_within_a_metre(tiny_warehouse):
@@ -63,7 +68,7 @@ def test_hex_stats_counts_and_tax_paid(tiny_warehouse):
     totals = q(tiny_warehouse, """select res, sum(n_taxpayers), sum(n_units), sum(n_linked), sum(tax_paid_12m)
                                   from hex_stats group by res order by res""")
     # taxpayers 1, 2, 4 paid 100·serial a month for 12 months: 1200 + 2400 + 4800
-    assert totals == [(r, 5, 5, 3, 8400.0) for r in (7, 8, 9, 10)]
+    assert totals == [(r, 5, 5, 4, 8400.0) for r in (7, 8, 9, 10)]
     cells = q(tiny_warehouse, "select count(*), count(distinct h3) from hex_stats where res = 10")[0]
     assert cells[0] == cells[1]
 
@@ -71,7 +76,7 @@ def test_hex_stats_counts_and_tax_paid(tiny_warehouse):
 def test_run_accounting_is_recorded(tiny_warehouse):
     rows = q(tiny_warehouse, "select source, rows_read, rows_staged, rows_rejected from etl_run_sources order by 1")
     assert rows == [("declarations", 36, 36, 0), ("grid_units", 5, 5, 0), ("grids", 4, 4, 0),
-                    ("officers", 2, 2, 0), ("streets", 2, 2, 0), ("taxpayers", 5, 5, 0)]
+                    ("officers", 2, 2, 0), ("streets", 2, 2, 0), ("task_results", 0, 0, 0), ("taxpayers", 5, 5, 0)]
     run = q(tiny_warehouse, "select status, rows_read['taxpayers'], region_name from etl_runs")
     assert run == [("success", 5, "测试区")]
 

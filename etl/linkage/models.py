@@ -18,6 +18,8 @@ from etl.linkage import features, score
 # Greedy mutual-best rounds: each round links the pairs that are the best for
 # their unit and for their (taxpayer, grid); the losers try their next best.
 MAX_RESOLUTION_ROUNDS = 20
+PROBABILITY_DIGITS = 9
+WEIGHT_DIGITS = 6
 
 
 def _variable(con: duckdb.DuckDBPyConnection, name: str):
@@ -43,7 +45,17 @@ def link_scores(con: duckdb.DuckDBPyConnection) -> pa.Table:
     )
     con.execute("set variable link_model_json = ?", [json.dumps(result.model, ensure_ascii=False)])
     con.execute("set variable link_seconds_json = ?", [json.dumps(result.seconds)])
-    return result.pairs
+    # Parallel sums differ in the last bits from run to run: round, so that the
+    # same input gives the same warehouse.
+    con.register("_link_pairs", result.pairs)
+    try:
+        weights = ", ".join(f"round({c}, {WEIGHT_DIGITS}) as {c}" for c in result.pairs.column_names
+                            if c.startswith("mw_") or c == "match_weight")
+        return con.execute(
+            f"select * replace (round(match_probability, {PROBABILITY_DIGITS}) as match_probability, {weights}) "
+            "from _link_pairs order by record_id, taxpayer_id").to_arrow_table()
+    finally:
+        con.unregister("_link_pairs")
 
 
 def int_unit_links_resolved(con: duckdb.DuckDBPyConnection) -> pa.Table:

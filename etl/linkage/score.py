@@ -58,6 +58,12 @@ def score(con: duckdb.DuckDBPyConnection, units_sql: str, taxpayers_sql: str, *,
         con.execute("drop table if exists _lk_taxpayers")
 
 
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows of the two feature tables (``_run`` trains only above :data:`model.MIN_TRAINING_UNITS` units)."""
+    return {UNITS: con.execute("select count(*) from _lk_units").fetchone()[0],
+            TAXPAYERS: con.execute("select count(*) from _lk_taxpayers").fetchone()[0]}
+
+
 def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, link_threshold: float,
          counts: dict[str, int]):
     from splink import Linker
@@ -143,10 +149,8 @@ def _score_duckdb(con, review_threshold: float, link_threshold: float) -> Scores
             return None
         return db_api.register("_lk_units_rest", dataset_display_name=UNITS, table_name="_lk_units_rest_in")
 
-    counts = {UNITS: con.execute("select count(*) from _lk_units").fetchone()[0],
-              TAXPAYERS: con.execute("select count(*) from _lk_taxpayers").fetchone()[0]}
     linker, first, second, models, seconds = _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold,
-                                                  link_threshold, counts)
+                                                  link_threshold, _counts(con))
     names = [c["output_column_name"] for c in models["local"]["comparisons"]]
     sql = _pairs_sql(first.physical_name, 1, names)
     if second is not None:

@@ -8,6 +8,8 @@ with unioned as (
     union all select 'grid_units', source_row, record_id, quality_issues from stg_grid_units
     union all select 'declarations', source_row, taxpayer_id, quality_issues from stg_declarations
     union all select 'officers', source_row, officer_id, quality_issues from stg_officers
+    union all select 'task_results', source_row, coalesce(record_id, taxpayer_id), quality_issues
+        from stg_task_results
 ),
 issues as (
     select source, source_row, record_key, unnest(quality_issues) as issue

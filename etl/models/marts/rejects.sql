@@ -32,6 +32,12 @@ officers as (
     from stg_officers_checked as checked join raw_officers using (_row)
     where checked.reject_reason is not null
 ),
+task_results as (
+    select 'task_results' as source, checked._row, coalesce(checked.record_id, checked.taxpayer_id),
+        checked.reject_reason, to_json(raw_task_results)
+    from stg_task_results_checked as checked join raw_task_results using (_row)
+    where checked.reject_reason is not null
+),
 unioned as (
     select * from streets
     union all select * from grids
@@ -39,6 +45,7 @@ unioned as (
     union all select * from grid_units
     union all select * from declarations
     union all select * from officers
+    union all select * from task_results
 ),
 reasons as (select value, canonical from ref_values where kind = 'reject_reason'),
 final as (

@@ -1,7 +1,7 @@
 -- grain: one row per staged grid unit (data contract: unit_links)
 -- unique: record_id
 -- not_null: record_id, method, needs_review
--- accepted: method in ('uscc', 'probabilistic', 'none')
+-- accepted: method in ('verified', 'uscc', 'probabilistic', 'none')
 -- accepted: (method = 'none') = (taxpayer_id is null)
 -- accepted: match_probability is null or match_probability between 0 and 1
 with units as (select record_id from stg_grid_units),
