@@ -22,12 +22,20 @@ def _cmd_etl(args: argparse.Namespace) -> int:
     from taxmap.settings import get_settings
 
     settings = get_settings()
+    backend = args.linkage_backend or settings.linkage_backend
+    if backend == "spark":
+        from etl.linkage.spark import missing
+
+        problem = missing()
+        if problem:
+            print(f"taxmap etl: {problem}", file=sys.stderr)
+            return 2
     try:
         result = run_etl(
             Path(args.input), Path(args.out), force=args.force,
             progress=None if args.quiet else stderr_progress(),
             threads=settings.threads, memory_limit=settings.memory_limit,
-            keep_intermediate=args.keep_intermediate,
+            keep_intermediate=args.keep_intermediate, linkage_backend=backend,
         )
     except InputError as exc:
         print(f"taxmap etl: {exc}", file=sys.stderr)
@@ -80,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     etl.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     etl.add_argument("--keep-intermediate", action="store_true",
                      help="also publish the intermediate tables (staged declarations, checks) for an audit")
+    etl.add_argument("--linkage-backend", choices=["duckdb", "spark"], default=None,
+                     help="where the Splink linkage runs (default: TAXMAP_LINKAGE_BACKEND, duckdb); "
+                          "spark needs pyspark (pip install 'taxmap[spark]') and Java")
     etl.set_defaults(func=_cmd_etl)
 
     serve = sub.add_parser("serve", help="serve the map app")

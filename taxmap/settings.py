@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, description="DuckDB threads; default: all cores")
     # DuckDB's share: with the Python side this keeps a Bao'an-scale run under 4 GB (bench/etl_scale.py).
     memory_limit: str = Field("2500MB", description="DuckDB memory limit for the ETL (it spills beyond)")
+    linkage_backend: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="Where `taxmap etl` runs the Splink linkage: in DuckDB, or on Spark (pyspark + Java)")
     tile_url: str | None = Field(None, description="Base map tile URL template; no base map when unset")
     tile_crs: Literal["WGS84", "GCJ02"] = "WGS84"
 

@@ -64,6 +64,35 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             TAXPAYERS: con.execute("select count(*) from _lk_taxpayers").fetchone()[0]}
 
 
+def _in_dialect(model_dict: dict, dialect) -> dict:
+    """A model JSON written for another SQL dialect (the shipped one is DuckDB's),
+    its conditions and blocking rules translated to ``dialect`` (a Splink dialect).
+    Splink takes the SQL of a model dict as it is, whatever its ``sql_dialect``."""
+    source = model_dict.get("sql_dialect") or dialect.sql_dialect_str
+    if source == dialect.sql_dialect_str:
+        return model_dict
+    import sqlglot
+
+    def translate(sql: str) -> str:
+        return sqlglot.transpile(sql, read=source, write=dialect.sqlglot_dialect)[0]
+
+    out = json.loads(json.dumps(model_dict))
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level["sql_condition"].strip().upper() != "ELSE":
+                level["sql_condition"] = translate(level["sql_condition"])
+    rules = []
+    for rule in out.get("blocking_rules_to_generate_predictions", []):
+        if isinstance(rule, str):
+            rules.append(translate(rule))
+        else:
+            rules.append(dict(rule, blocking_rule=translate(rule["blocking_rule"]),
+                              sql_dialect=dialect.sql_dialect_str))
+    out["blocking_rules_to_generate_predictions"] = rules
+    out["sql_dialect"] = dialect.sql_dialect_str
+    return out
+
+
 def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, link_threshold: float,
          counts: dict[str, int]):
     from splink import Linker
@@ -80,7 +109,7 @@ def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, li
         except SplinkException as exc:  # too few pairs for EM: fall back, and say so
             log.warning("linkage: training failed (%s); using the shipped parameters", str(exc).splitlines()[0])
     if local_model is None:
-        local_model = model.default_model(counts[TAXPAYERS])
+        local_model = _in_dialect(model.default_model(counts[TAXPAYERS]), db_api.sql_dialect)
     linker = Linker([units_sdf, taxpayers_sdf], local_model, log_level=None, validate_settings=False)
     seconds["train"] = time.perf_counter() - t
     t = time.perf_counter()

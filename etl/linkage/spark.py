@@ -11,20 +11,23 @@ types of the DuckDB backend. It stops nothing: a session passed in belongs
 to the caller, and one from ``session()`` is kept for the next run of the
 process.
 
-Settings (environment): ``TAXMAP_SPARK_MASTER`` (default ``local[*]``),
-``TAXMAP_SPARK_PARTITIONS`` (shuffle partitions, default 8),
+Settings (environment, read by ``session()``): ``TAXMAP_SPARK_MASTER``
+(default ``local[*]``), ``TAXMAP_SPARK_PARTITIONS`` (shuffle partitions;
+default one per core in local mode, the cluster's own otherwise),
 ``TAXMAP_SPARK_DRIVER_MEMORY`` (default Spark's). Intermediate tables are
-persisted in executor memory and disk, or written as Parquet under the
-session's checkpoint directory when it has one (set it on a cluster).
+persisted (memory, then local disk), or written as Parquet under the
+session's checkpoint directory when it has one (set one on a cluster).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import tempfile
 import uuid
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -55,6 +58,13 @@ logger.codegen.name = org.apache.spark.sql.catalyst.expressions.codegen.CodeGene
 logger.codegen.level = off
 logger.wholestage.name = org.apache.spark.sql.execution.WholeStageCodegenExec
 logger.wholestage.level = error
+# "Truncated the string representation of a plan": Splink's plans are large
+logger.planstring.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
+logger.planstring.level = error
+logger.planstring2.name = org.apache.spark.util.SparkStringUtils
+logger.planstring2.level = error
+logger.functions.name = org.apache.spark.sql.catalyst.analysis.SimpleFunctionRegistry
+logger.functions.level = error
 """
 
 
@@ -90,10 +100,24 @@ def _log_config() -> Path:
     return path
 
 
-def session(master: str | None = None):
-    """A SparkSession with Splink's similarity UDF jar on the class path, logging errors only.
+def _local_cores(master: str) -> int | None:
+    """Cores of a ``local``, ``local[N]`` or ``local[*]`` master; None for a cluster."""
+    found = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?", master.strip())
+    if not found:
+        return None
+    cores = found.group(1)
+    if cores == "*":
+        return os.cpu_count() or 1
+    return int(cores) if cores else 1
 
-    An active session of this process is returned as it is (``getOrCreate``)."""
+
+def session(master: str | None = None):
+    """A SparkSession with Splink's similarity UDF jar on the class path, logging warnings and errors only.
+
+    An active session of this process is returned as it is (``getOrCreate``).
+    In local mode the shuffles get one partition per core and adaptive query
+    execution is off: Splink runs hundreds of small queries, and on a few cores
+    their planning, not the data, is what takes the time."""
     problem = missing()
     if problem:
         raise SparkUnavailable(problem)
@@ -106,34 +130,53 @@ def session(master: str | None = None):
     master = master or os.environ.get("TAXMAP_SPARK_MASTER") or DEFAULT_MASTER
     builder = (SparkSession.builder.master(master).appName("taxmap-linkage")
                .config("spark.jars", similarity_jar_location())
-               .config("spark.sql.shuffle.partitions", os.environ.get("TAXMAP_SPARK_PARTITIONS", "8"))
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_log_config()}"))
+    cores = _local_cores(master)
+    partitions = os.environ.get("TAXMAP_SPARK_PARTITIONS") or (str(cores) if cores else None)
+    if partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", partitions)
+    if cores:
+        builder = builder.config("spark.sql.adaptive.enabled", "false").config("spark.default.parallelism", str(cores))
     if os.environ.get("TAXMAP_SPARK_DRIVER_MEMORY"):
         builder = builder.config("spark.driver.memory", os.environ["TAXMAP_SPARK_DRIVER_MEMORY"])
-    spark = builder.getOrCreate()
-    return spark
+    return builder.getOrCreate()
 
 
-def _arrow_schema(con: duckdb.DuckDBPyConnection, tables: list[str]) -> pa.Schema:
-    """One schema for all the feature tables: a column that is NULL-typed in one
-    (no value at all, e.g. no taxpayer positions) takes its type from another;
-    NULL-typed everywhere becomes a string column (Spark has no NULL type)."""
-    schemas = [con.execute(f"select * from {t} limit 0").to_arrow_table().schema for t in tables]
-    fields = []
-    for name in schemas[0].names:
-        types = [s.field(name).type for s in schemas]
-        known = [t for t in types if not pa.types.is_null(t)]
-        fields.append(pa.field(name, known[0] if known else pa.string()))
-    return pa.schema(fields)
+def _common_type(name: str, types: list[pa.DataType]) -> pa.DataType:
+    try:  # int and double make double, as in DuckDB's union
+        schemas = [pa.schema([pa.field(name, t)]) for t in types]
+        return pa.unify_schemas(schemas, promote_options="permissive").field(name).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError, NotImplementedError):
+        return types[0]
 
 
-def _to_spark(spark, con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema):
+def _unify(tables: list[pa.Table]) -> list[pa.Table]:
+    """The feature tables with one type per column. Splink stacks units on
+    taxpayers, and Spark, unlike DuckDB, does not cast a column to make them fit:
+    a column with no value on one side (a NULL literal, stored by DuckDB as
+    INTEGER, or Arrow's null type) takes the type of the side that has values;
+    other mismatches are cast to a common type (int and double: double). Spark
+    has no NULL type: a column without a value anywhere becomes a string column."""
+    names = tables[0].schema.names
+    columns: list[list[pa.ChunkedArray]] = [[] for _ in tables]
+    for name in names:
+        cols = [t[name] for t in tables]
+        valued = [c.type for c in cols if c.null_count < len(c) and not pa.types.is_null(c.type)]
+        typed = [c.type for c in cols if not pa.types.is_null(c.type)]
+        target = _common_type(name, valued or typed or [pa.string()])
+        for i, col in enumerate(cols):
+            if col.type != target:
+                col = pa.chunked_array([pa.nulls(len(col), target)]) if col.null_count == len(col) else col.cast(target)
+            columns[i].append(col)
+    return [pa.Table.from_arrays(cols, names=names) for cols in columns]
+
+
+def _to_spark(spark, table: pa.Table):
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    arrow = con.execute(f"select * from {table}").to_arrow_table().select(schema.names).cast(schema)
-    return spark.createDataFrame(arrow, schema=from_arrow_schema(schema))
+    return spark.createDataFrame(table, schema=from_arrow_schema(table.schema))
 
 
 def _check_udfs(spark) -> None:
@@ -144,6 +187,45 @@ def _check_udfs(spark) -> None:
             "the Spark session lacks Splink's similarity functions (jaro_winkler): start it with "
             "spark.jars = splink.backends.spark.similarity_jar_location(), e.g. etl.linkage.spark.session()"
         ) from exc
+
+
+# Jaro-Winkler on names: DuckDB's jaro_winkler_similarity compares UTF-8 bytes,
+# Splink's Spark UDF compares characters, and for Chinese names the two differ by
+# up to 0.15 (伟华 / 伟华科技: 0.90 and 0.87), across the model's 0.88 and 0.7
+# levels. The model (its levels, the shipped parameters) is DuckDB's: on Spark the
+# UDF is given each name's UTF-8 bytes as ISO-8859-1 characters, through a SQL
+# function of this run's own, and Splink's calls are pointed at it (also the
+# shipped model's, translated from DuckDB by sqlglot as JAROWINKLER_SIMILARITY).
+_JW_CALL = re.compile(r"\b(?:jaro_winkler_similarity|jarowinkler_similarity|jaro_winkler)\s*\(", re.IGNORECASE)
+
+
+def _utf8_jaro_winkler(spark, name: str) -> None:
+    as_bytes = "decode(encode({0}, 'UTF-8'), 'ISO-8859-1')"
+    spark.sql(f"create temporary function {name}(a string, b string) returns double "
+              f"return jaro_winkler({as_bytes.format('a')}, {as_bytes.format('b')})")
+
+
+def _spark_api(spark, break_lineage_method: str, jaro_winkler: str, made: list[str]):
+    """Splink's SparkAPI, with every Jaro-Winkler call going to ``jaro_winkler``,
+    and the name of every view it makes appended to ``made``."""
+    from splink import SparkAPI
+
+    class _SparkAPI(SparkAPI):
+        def _execute_sql_against_backend(self, final_sql: str):
+            return super()._execute_sql_against_backend(_JW_CALL.sub(f"{jaro_winkler}(", final_sql))
+
+        def _cleanup_for_execute_sql(self, table, templated_name: str, physical_name: str):
+            made.append(physical_name)
+            return super()._cleanup_for_execute_sql(table, templated_name, physical_name)
+
+    # Splink's UDFs are registered once per session (again would log a warning each)
+    registered = spark.catalog.functionExists("jaro_winkler") and spark.catalog.functionExists("damerau_levenshtein")
+    return _SparkAPI(spark_session=spark, break_lineage_method=break_lineage_method,
+                     register_udfs_automatically=not registered)
+
+
+def _splink_views(spark) -> set[str]:
+    return {t.name for t in spark.catalog.listTables() if t.isTemporary and t.name.startswith("__splink__")}
 
 
 def _pairs_types(names: list[str]) -> dict[str, str]:
@@ -160,29 +242,36 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
     """Score ``_lk_units`` against ``_lk_taxpayers`` (tables of ``con``, made by ``score.score``) on Spark."""
     if spark is None:
         raise ValueError("the spark backend needs a SparkSession (etl.linkage.spark.session())")
-    from splink import SparkAPI
-
+    run = uuid.uuid4().hex[:8]  # names of this run's views and function: sessions are shared
+    jaro_winkler = f"taxmap_jaro_winkler_utf8_{run}"
     # Intermediate tables: Parquet in the checkpoint directory when the session
     # has one (clusters), else persisted (memory, spilling to local disk).
-    has_checkpoint_dir = not spark.sparkContext._jsc.sc().getCheckpointDir().isEmpty()
-    db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet" if has_checkpoint_dir else "persist")
+    try:
+        has_checkpoint_dir = not spark.sparkContext._jsc.sc().getCheckpointDir().isEmpty()
+    except Exception:  # noqa: BLE001 - no JVM context to ask (Spark Connect): persist
+        has_checkpoint_dir = False
+    made: list[str] = []  # views, in the order they were made
+    cached = []  # DataFrames persisted here
+    db_api = _spark_api(spark, "parquet" if has_checkpoint_dir else "persist", jaro_winkler, made)
     _check_udfs(spark)
 
-    run = uuid.uuid4().hex[:8]  # view names of this run: sessions are shared, runs may follow each other
     units_view, taxpayers_view = f"lk_units_{run}", f"lk_taxpayers_{run}"
     rest_view, first_view = f"lk_units_rest_{run}", f"lk_first_{run}"
-    views = [units_view, taxpayers_view, rest_view, first_view]
-    cached = []
+    before = _splink_views(spark)
     try:
-        schema = _arrow_schema(con, ["_lk_units", "_lk_taxpayers"])
-        units_df = _to_spark(spark, con, "_lk_units", schema).cache()
-        taxpayers_df = _to_spark(spark, con, "_lk_taxpayers", schema).cache()
+        _utf8_jaro_winkler(spark, jaro_winkler)
+        units, taxpayers = _unify([con.execute(f"select * from {t}").to_arrow_table()
+                                   for t in ("_lk_units", "_lk_taxpayers")])
+        units_df, taxpayers_df = _to_spark(spark, units).cache(), _to_spark(spark, taxpayers).cache()
+        del units, taxpayers
         cached += [units_df, taxpayers_df]
+        made += [units_view, taxpayers_view]
         units_sdf = db_api.register(units_df, dataset_display_name=UNITS, table_name=units_view)
         taxpayers_sdf = db_api.register(taxpayers_df, dataset_display_name=TAXPAYERS, table_name=taxpayers_view)
 
         def leftover(first, threshold):
             first.as_spark_dataframe().createOrReplaceTempView(first_view)
+            made.append(first_view)
             rest = spark.sql(f"""
                 select u.* from {units_view} as u left anti join (
                     select case when source_dataset_l = '{UNITS}' then {model.UID}_l else {model.UID}_r end as uid
@@ -192,21 +281,28 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
             cached.append(rest)
             if rest.count() == 0:
                 return None
+            made.append(rest_view)
             return db_api.register(rest, dataset_display_name=UNITS, table_name=rest_view)
 
-        _, first, second, models, seconds = _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold,
-                                                 link_threshold, _counts(con))
+        with warnings.catch_warnings():  # PySpark 4.0's toPandas on pandas 3 (Splink's as_pandas_dataframe)
+            warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module=r"pyspark\.")
+            _, first, second, models, seconds = _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold,
+                                                     link_threshold, _counts(con))
         names = [c["output_column_name"] for c in models["local"]["comparisons"]]
         frame = spark.sql(_pairs_sql(first.physical_name, 1, names))
         if second is not None:
             frame = frame.unionByName(spark.sql(_pairs_sql(second.physical_name, 2, names)))
         pairs = frame.toArrow()
     finally:
-        db_api.delete_tables_created_by_splink_from_db()
-        for view in views:
+        # Splink drops only the Delta tables it made: drop every view of the run
+        # and its cached data, newest first (uncaching a table that later cached
+        # plans stand on makes Spark plan each of them again).
+        left = sorted(_splink_views(spark) - before - set(made))
+        for view in [*left, *reversed(made)]:
             spark.catalog.dropTempView(view)
-        for df in cached:
+        for df in reversed(cached):
             df.unpersist()
+        spark.sql(f"drop temporary function if exists {jaro_winkler}")
 
     # Back through DuckDB: the DuckDB backend's types and order, whatever Spark made of them.
     types = _pairs_types(names)
