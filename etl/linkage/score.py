@@ -23,7 +23,7 @@ UNITS, TAXPAYERS = "units", "taxpayers"
 
 @dataclass
 class Scores:
-    pairs: pa.Table  # record_id, taxpayer_id, match_probability, match_weight, pass, gamma_*, bf_*
+    pairs: pa.Table  # record_id, taxpayer_id, match_probability, match_weight, pass, gamma_*, mw_*
     model: dict  # local / wide: Splink model JSON (regularised); trained: False when the shipped one was used
     seconds: dict[str, float]
 
@@ -153,11 +153,6 @@ def _pairs_sql(table: str, pass_no: int, comparison_names: list[str]) -> str:
             match_probability, match_weight, {pass_no} as pass, {gammas}
         from {table}
     """
-
-
-def _comparison_names() -> list[str]:
-    return [c.create_output_column_name() if hasattr(c, "create_output_column_name") else c.output_column_name
-            for c in model.comparisons()]
 
 
 def _score_duckdb(con, review_threshold: float, link_threshold: float) -> Scores:

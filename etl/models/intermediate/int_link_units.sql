@@ -2,20 +2,12 @@
 -- unique: record_id
 -- not_null: record_id, h3_block
 with units as (select * from stg_grid_units),
-texts as (select * from int_link_names where side = 'unit'),
+texts as (select * from int_link_texts where side = 'unit'),
 rings as (select * from int_link_unit_rings),
 final as (
     select
         units.record_id,
-        texts.name_core,
-        texts.name_fold,
-        nullif(left(texts.name_fold, 2), '') as name_k2,
-        addr_road(texts.address_core) as addr_road,
-        addr_number(texts.address_core) as addr_number,
-        addr_building(texts.address_core) as addr_building,
-        addr_floor(texts.address_core) as addr_floor,
-        addr_room(texts.address_core) as addr_room,
-        addr_road(texts.address_core) || '#' || addr_number(texts.address_core) as addr_key,
+        texts.* exclude (side, key),
         nullif(trim(units.business_category), '') as category,
         units.uscc,
         units.lng,
