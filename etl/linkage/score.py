@@ -143,13 +143,17 @@ def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, li
     return linker, first, second, {"local": local_model, "wide": wide_model, "trained": trained}, seconds
 
 
+# Which side of a predicted pair is the unit: Splink orders a pair's sides by source dataset name.
+UNIT_ID_SQL = f"case when source_dataset_l = '{UNITS}' then {model.UID}_l else {model.UID}_r end"
+TAXPAYER_ID_SQL = f"case when source_dataset_l = '{UNITS}' then {model.UID}_r else {model.UID}_l end"
+
+
 def _pairs_sql(table: str, pass_no: int, comparison_names: list[str]) -> str:
-    # units are always on one side: Splink orders pairs by source dataset name
     gammas = ", ".join(f"gamma_{c}, mw_{c}" for c in comparison_names)
     return f"""
         select
-            case when source_dataset_l = '{UNITS}' then {model.UID}_l else {model.UID}_r end as record_id,
-            case when source_dataset_l = '{UNITS}' then {model.UID}_r else {model.UID}_l end as taxpayer_id,
+            {UNIT_ID_SQL} as record_id,
+            {TAXPAYER_ID_SQL} as taxpayer_id,
             match_probability, match_weight, {pass_no} as pass, {gammas}
         from {table}
     """
@@ -166,7 +170,7 @@ def _score_duckdb(con, review_threshold: float, link_threshold: float) -> Scores
         con.execute(f"""
             create or replace table _lk_units_rest as
             select * from _lk_units where {model.UID} not in (
-                select case when source_dataset_l = '{UNITS}' then {model.UID}_l else {model.UID}_r end
+                select {UNIT_ID_SQL}
                 from {first.physical_name} where match_probability >= {float(threshold)!r})
         """)
         if con.execute("select count(*) from _lk_units_rest").fetchone()[0] == 0:

@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from etl.linkage import model
-from etl.linkage.score import TAXPAYERS, UNITS, Scores, _counts, _pairs_sql, _run
+from etl.linkage.score import TAXPAYERS, UNIT_ID_SQL, UNITS, Scores, _counts, _pairs_sql, _run
 
 DEFAULT_MASTER = "local[*]"
 
@@ -274,7 +274,7 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
             made.append(first_view)
             rest = spark.sql(f"""
                 select u.* from {units_view} as u left anti join (
-                    select case when source_dataset_l = '{UNITS}' then {model.UID}_l else {model.UID}_r end as uid
+                    select {UNIT_ID_SQL} as uid
                     from {first_view} where match_probability >= {float(threshold)!r}
                 ) as linked on u.{model.UID} = linked.uid
             """).cache()
