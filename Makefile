@@ -50,6 +50,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(STAMP)
 bench: install $(VENV)/.installed-bench
 	$(PY) bench/etl_scale.py
 	$(PY) bench/linkage_baseline.py
+	$(PY) bench/map_latency.py
 
 clean:
 	rm -rf $(VENV) data/demo $(WAREHOUSE) bench/out

@@ -28,10 +28,12 @@ STAGES = [
     ("read", lambda n: n == "read inputs"),
     ("boundaries", lambda n: n in {"geo_streets", "geo_grids", "stg_streets_checked", "stg_streets", "stg_region",
                                   "stg_grids_checked", "stg_grids", "ref_values"}),
+    # first match wins: linkage and risk models before the staging ones their names resemble
+    ("links", lambda n: "link" in n or "discrepancies" in n or "task_results" in n),
+    ("risk", lambda n: "risk" in n),
     ("stage taxpayers", lambda n: "taxpayers" in n),
     ("stage grid units", lambda n: "grid_units" in n),
     ("stage declarations+officers", lambda n: "declarations" in n or "officers" in n),
-    ("links", lambda n: "link" in n or n == "discrepancies"),
     ("marts", lambda n: n in {"hex_stats", "rejects", "quality_issues"}),
 ]
 

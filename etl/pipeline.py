@@ -27,6 +27,7 @@ import pyarrow as pa
 import taxmap
 from etl import db, geo, runner
 from etl.linkage import models as linkage_models
+from etl.risk import models as risk_models
 from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifest
 from etl.schema import SOURCES
 
@@ -66,6 +67,8 @@ class RunResult:
     sources: list[SourceCount] = field(default_factory=list)
     stages: list[runner.Timing] = field(default_factory=list)
     seconds: float = 0.0
+    # risk indicators this run could not compute: code → the inputs it lacked
+    skipped_indicators: dict[str, list[str]] = field(default_factory=dict)
 
 
 Progress = Callable[[runner.Timing, int, int], None]
@@ -166,9 +169,7 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
             read_timing = runner.Timing("read inputs", time.perf_counter() - t0,
                                         sum(f.rows_read for f in files.values()))
             report(read_timing, 0, 0)
-            models = runner.discover({**geo.PYTHON_MODELS, **linkage_models.PYTHON_MODELS},
-                                     geo.EPHEMERAL_PYTHON_MODELS | linkage_models.EPHEMERAL_PYTHON_MODELS,
-                                     sources={f"raw_{s}" for s in SOURCES})
+            models = discover_models()
             try:
                 result = runner.run(con, models, on_model=report, keep=keep_intermediate)
             except runner.ModelError:
@@ -177,6 +178,8 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
                 raise
             _require_region(con, files)
             counts = _account(con, files, {t.name: t.rows for t in result.timings})
+            skipped = dict(con.execute(
+                "select code, missing_inputs from risk_indicators where status = 'skipped' order by code").fetchall())
             stages = [read_timing, *result.timings]
             finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
@@ -197,7 +200,7 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
     return RunResult(run_id=run_id, warehouse=target, sources=counts, stages=stages,
-                     seconds=time.perf_counter() - started)
+                     seconds=time.perf_counter() - started, skipped_indicators=skipped)
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
@@ -232,6 +235,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
         "survey_end": manifest.survey_end,
         "link_threshold": manifest.link_threshold,
         "review_threshold": manifest.review_threshold,
+        "risk_high_score": manifest.risk_high_score,
+        "risk_medium_score": manifest.risk_medium_score,
         "linkage_backend": linkage_backend,
         "taxpayers_have_position": {"lng", "lat"} <= files["taxpayers"].present_columns,
     }
@@ -320,6 +325,13 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
                     [[run_id, s.name, s.seconds, s.rows] for s in stages])
 
 
+def discover_models() -> dict[str, runner.Model]:
+    """Every model of a run: the SQL files and the Python models of geo, linkage and risk."""
+    return runner.discover({**geo.PYTHON_MODELS, **linkage_models.PYTHON_MODELS, **risk_models.python_models()},
+                           geo.EPHEMERAL_PYTHON_MODELS | linkage_models.EPHEMERAL_PYTHON_MODELS,
+                           sources={f"raw_{s}" for s in SOURCES})
+
+
 def run_summary(result: RunResult) -> str:
     if result.skipped:
         return f"input unchanged since run {result.run_id}: nothing to do (use --force to rebuild)"
@@ -327,6 +339,12 @@ def run_summary(result: RunResult) -> str:
     lines.append(f"{'source':<14}{'read':>10}{'staged':>10}{'rejected':>10}{'issues':>10}")
     for c in result.sources:
         lines.append(f"{c.source:<14}{c.rows_read:>10}{c.rows_staged:>10}{c.rows_rejected:>10}{c.quality_issues:>10}")
+    if result.skipped_indicators:
+        by_input: dict[str, list[str]] = {}
+        for code, missing in result.skipped_indicators.items():
+            by_input.setdefault(", ".join(missing), []).append(code)
+        lines.append(f"risk: {len(result.skipped_indicators)} indicator(s) skipped for missing input")
+        lines.extend(f"  no {inputs}: {', '.join(codes)}" for inputs, codes in sorted(by_input.items()))
     return "\n".join(lines)
 
 

@@ -84,6 +84,8 @@ class Manifest:
     address_mismatch_m: float = 500.0
     link_threshold: float = 0.9
     review_threshold: float = 0.5
+    risk_high_score: float = 60.0
+    risk_medium_score: float = 30.0
     raw: dict = field(default_factory=dict)
 
 
@@ -157,6 +159,20 @@ def read_manifest(input_dir: Path) -> Manifest:
     review_threshold = probability_of("review_threshold", 0.5)
     if review_threshold > link_threshold:
         raise InputError(f"{path.name}: review_threshold ({review_threshold}) is above link_threshold ({link_threshold})")
+    def score_of(key: str, default: float) -> float:
+        value = raw.get(key, default)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not 0 < number <= 100:
+            raise InputError(f"{path.name}: {key} = {value!r} must be a risk score between 0 and 100")
+        return number
+
+    risk_high = score_of("risk_high_score", 60.0)
+    risk_medium = score_of("risk_medium_score", 30.0)
+    if risk_medium > risk_high:
+        raise InputError(f"{path.name}: risk_medium_score ({risk_medium}) is above risk_high_score ({risk_high})")
     manifest = Manifest(
         region_name=str(raw.get("region_name", "")),
         survey_start=date_of("survey_start"),
@@ -166,6 +182,8 @@ def read_manifest(input_dir: Path) -> Manifest:
         address_mismatch_m=mismatch,
         link_threshold=link_threshold,
         review_threshold=review_threshold,
+        risk_high_score=risk_high,
+        risk_medium_score=risk_medium,
         raw=raw,
     )
     if manifest.survey_start and manifest.survey_end and manifest.survey_start > manifest.survey_end:

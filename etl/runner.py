@@ -1,6 +1,6 @@
 """A small dbt-style runner: discover the models, order them, build them, test them.
 
-SQL models are the files under ``etl/models/{staging,intermediate,marts}``, one
+SQL models are the files under ``etl/models/{staging,intermediate,risk,marts}``, one
 SELECT each; a model's dependencies are the other models and ``raw_*``
 tables it reads (names after FROM or JOIN). Header comments configure a model:
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 MODELS_DIR = Path(__file__).parent / "models"
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "risk", "marts")
 
 
 class ModelError(RuntimeError):
@@ -73,7 +73,8 @@ def load_sql_model(path: Path) -> Model:
     return Model(
         name=path.stem,
         sql=sql,
-        ephemeral=bool(re.search(r"^--\s*ephemeral\s*$", sql, flags=re.MULTILINE)),
+        # risk indicators (etl/risk/registry.py) are gathered into risk_indicator_hits, never published alone
+        ephemeral=path.parent.name == "risk" or bool(re.search(r"^--\s*ephemeral\s*$", sql, flags=re.MULTILINE)),
         view=_header_values(sql, "materialized") == ["view"],
         unique=tuple(unique),
         not_null=_split_columns(_header_values(sql, "not_null")),

@@ -40,13 +40,15 @@ def _with_tooltips(collection: dict) -> dict:
     return collection
 
 
-def layer(wh: Warehouse, scope: data.Scope = data.REGION) -> list:
-    """Leaflet components for the boundaries: grids under streets."""
+def layer(wh: Warehouse, scope: data.Scope = data.REGION, labels_too: bool = True, filled: bool = True) -> list:
+    """Leaflet components for the boundaries: grids under streets. ``filled=False`` draws outlines
+    only, over data layers (the hexagons stay visible and clickable)."""
     grids = data.boundaries_geojson(wh, "grid", scope)
     streets = _with_tooltips(data.boundaries_geojson(wh, "street", scope))
+    style = STREET_STYLE if filled else {**STREET_STYLE, "fill": False}
     return [
         dl.GeoJSON(id="boundaries-grids", data=grids, style=GRID_STYLE, interactive=False),
-        dl.GeoJSON(id="boundaries-streets", data=streets, style=STREET_STYLE,
-                   hoverStyle={"weight": 4, "color": "#ffd166", "fillOpacity": 0.5}),
-        *labels(wh, scope),
+        dl.GeoJSON(id="boundaries-streets", data=streets, style=style,
+                   hoverStyle={"weight": 4, "color": "#ffd166", "fillOpacity": 0.5 if filled else 0}),
+        *(labels(wh, scope) if labels_too else []),
     ]

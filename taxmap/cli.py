@@ -71,6 +71,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_risk_catalogue(args: argparse.Namespace) -> int:
+    from etl.risk import catalogue
+
+    if args.check:
+        stale = catalogue.stale()
+        for path in stale:
+            print(f"{path}: out of date; run `taxmap risk-catalogue`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in catalogue.write():
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taxmap", description="实景税源智慧地图 taxmap")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--dev", action="store_true", help="Flask's development server with reloading errors")
     serve.set_defaults(func=_cmd_serve)
+
+    cat = sub.add_parser("risk-catalogue", help="write the risk indicator catalogue (docs/risk-indicators*.md)")
+    cat.add_argument("--check", action="store_true", help="only check that the catalogue is up to date")
+    cat.set_defaults(func=_cmd_risk_catalogue)
     return parser
 
 

@@ -35,6 +35,10 @@ class Warehouse:
             return None
         return st.st_ino, st.st_mtime_ns
 
+    def identity(self) -> tuple[int, int] | None:
+        """Which published snapshot the path holds now (inode, mtime): caches key on it."""
+        return self._file_identity()
+
     @property
     def exists(self) -> bool:
         return self._file_identity() is not None

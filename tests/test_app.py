@@ -1,4 +1,4 @@
-"""The region page over HTTP and as a layout: boundaries, run accounting, offline assets, languages."""
+"""The map page over HTTP and as a layout: boundaries, overview, offline assets, languages."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_index_is_served_with_local_assets_only(client):
     assert "/assets/style.css" in html
 
 
-def test_layout_shows_boundaries_and_the_run_counts(client):
+def test_layout_shows_boundaries_and_the_overview(client):
     from dashboard.pages import home
 
     page = home.layout()
@@ -56,17 +56,18 @@ def test_layout_shows_boundaries_and_the_run_counts(client):
     grids = _find(page, "boundaries-grids")
     assert [f["properties"]["name"] for f in streets.data["features"]] == ["新安街道", "西乡街道"]
     assert len(grids.data["features"]) == 4
-    assert _text(_find(page, "run-row-taxpayers")).split()[-4:] == ["5", "5", "0", "0"]
-    assert _text(_find(page, "run-row-declarations")).split()[-4:] == ["36", "36", "0", "0"]
-    assert _text(_find(page, "kpi-linked_uscc")).split()[0] == "3"
-    assert _text(_find(page, "region-name")) == "测试区"
+    assert _text(_find(page, "kpi-taxpayers")).split()[0] == "5"
+    assert _text(_find(page, "kpi-units")).split()[0] == "5"
+    assert _text(_find(page, "crumb-region")) == "测试区"
+    street_rows = _find(page, "street-table")
+    assert "新安街道" in _text(street_rows) and "西乡街道" in _text(street_rows)
 
 
 def test_english_is_one_switch_away(client):
     from dashboard.pages import home
 
-    assert "Latest ETL run" in _text(home.layout(lang="en"))
-    assert "最近一次数据处理" in _text(home.layout())
+    assert "Overview" in _text(home.layout(lang="en"))
+    assert "概况" in _text(home.layout())
     assert _find(home.layout(), "lang-switch").href == "?lang=en"
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from etl import geo, runner
-from etl.linkage import models as linkage_models
-from etl.schema import QUALITY_ISSUES, REJECT_REASONS, SOURCES
+from etl.pipeline import discover_models
+from etl.schema import QUALITY_ISSUES, REJECT_REASONS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -15,9 +14,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 def test_every_published_model_is_listed_in_the_warehouse_doc():
     text = (DOCS / "warehouse.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `(\w+)` \|", text, flags=re.MULTILINE))
-    models = runner.discover({**geo.PYTHON_MODELS, **linkage_models.PYTHON_MODELS},
-                             geo.EPHEMERAL_PYTHON_MODELS | linkage_models.EPHEMERAL_PYTHON_MODELS,
-                             {f"raw_{s}" for s in SOURCES})
+    models = discover_models()
     published = {m.name for m in models.values() if not m.ephemeral} | {"etl_runs", "etl_run_sources", "etl_run_stages"}
     assert published == listed
 

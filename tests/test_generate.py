@@ -335,3 +335,106 @@ def test_discrepancies_follow_the_true_links(region):
     summary = json.loads((region / "truth" / "summary.json").read_text(encoding="utf-8"))
     assert summary["discrepancies"] == d["kind"].value_counts().to_dict()
     assert 0.8 < summary["surveyed_grids"] / summary["rows"]["grids"] < 0.97
+
+
+# --- planted risk patterns -------------------------------------------------------------
+
+PATTERNS = ("invoice_mill", "zero_while_operating", "low_burden", "inflated_input")
+
+
+@pytest.fixture(scope="module")
+def registered(region, taxpayers) -> pd.DataFrame:
+    """Each taxpayer's first row: truth beside the registration as written."""
+    tp = truth(region, "taxpayers.parquet")
+    frame = pd.concat([tp, taxpayers.drop(columns="taxpayer_id")], axis=1)
+    return frame[frame["duplicate_of_row"] == 0].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def vat_year(region, registered) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(monthly VAT rows with parsed periods and amounts, yearly sums per
+    taxpayer), joined to the truth."""
+    frame = pq.read_table(region / "input" / "declarations.parquet").to_pandas()
+    frame = frame[frame["tax_type"] == "增值税"].copy()
+    period = frame["period"].str.replace("年", "-").str.replace("月", "").str.replace("/", "-")
+    period = period.where(period.str.contains("-"), period.str[:4] + "-" + period.str[4:])
+    frame["month"] = pd.to_datetime(period, format="%Y-%m", errors="coerce")
+    amounts = ["sales_amount", "tax_payable", "tax_paid", "invoice_out_amount", "invoice_in_amount"]
+    for c in amounts:
+        frame[c] = pd.to_numeric(frame[c], errors="coerce")
+    frame = frame.dropna(subset=["month", *amounts])
+    info = registered[registered["taxpayer_id"] != ""].set_index("taxpayer_id")[["risk_pattern", "role", "industry_code", "taxpayer_type"]]
+    frame = frame.join(info, on="taxpayer_id", how="inner")
+    year = frame.groupby("taxpayer_id")[amounts].sum().join(info)
+    return frame, year
+
+
+def test_risk_patterns_are_planted_at_their_shares(region, registered):
+    pattern, role = registered["risk_pattern"], registered["role"]
+    assert set(pattern) == {"", *PATTERNS}
+    assert ((pattern == "invoice_mill") == (role == "shell")).all()
+    general = registered["taxpayer_type"] == "一般纳税人"
+    assert set(role[pattern == "zero_while_operating"]) == {"normal"}
+    assert set(role[pattern == "low_burden"]) <= {"normal", "moved"} and general[pattern == "low_burden"].all()
+    assert set(role[pattern == "inflated_input"]) == {"normal"} and general[pattern == "inflated_input"].all()
+    assert (role == "shell").sum() / (registered["true_status"] == "正常").sum() == pytest.approx(0.04, abs=0.006)
+    assert (pattern == "zero_while_operating").sum() / (role == "normal").sum() == pytest.approx(0.015, abs=0.003)
+    assert (pattern == "low_burden").sum() / role.isin(["normal", "moved"]).sum() == pytest.approx(0.015, abs=0.003)
+    assert (pattern == "inflated_input").sum() / ((role == "normal") & general).sum() == pytest.approx(0.01, abs=0.004)
+    summary = json.loads((region / "truth" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["risk_patterns"] == {p: int((pattern == p).sum()) for p in PATTERNS}
+
+
+def test_invoice_mills_are_young_clustered_and_never_a_rated(registered):
+    mills = registered[registered["risk_pattern"] == "invoice_mill"]
+    assert (mills["entity_type"] == "企业").mean() > 0.95
+    dated = pd.to_datetime(mills["reg_date"], format="%Y-%m-%d", errors="coerce").dropna()
+    assert len(dated) >= 0.95 * len(mills)
+    assert (dated > pd.Timestamp("2026-10-31") - pd.DateOffset(months=24)).all()
+    assert not (mills["credit_rating"] == "A").any()
+    assert mills["credit_rating"].isin(["M", ""]).mean() > 0.8
+    groups = mills.groupby("phone")
+    assert groups.size().between(2, 6).all()
+    assert (groups["legal_rep_id"].nunique() == 1).all() and (groups["legal_rep"].nunique() == 1).all()
+    assert (mills.groupby("legal_rep_id")["phone"].nunique() == 1).all()
+    site = mills["reg_address"].str.replace(r"\d{2}(室|铺)$", "", regex=True)
+    assert (site.groupby(mills["phone"]).nunique() == 1).all()  # identical but for the room
+    assert (groups["true_lng"].nunique() == 1).all()  # one real place
+    others = registered[registered["risk_pattern"] != "invoice_mill"]
+    assert not set(mills["phone"]) & set(others["phone"])
+
+
+def test_declarations_show_the_risk_patterns(vat_year):
+    monthly, year = vat_year
+    mills = year[year["risk_pattern"] == "invoice_mill"]
+    assert len(mills) > 0.9 * (year["role"] == "shell").sum()
+    assert (mills["invoice_out_amount"] >= 10 * mills["sales_amount"]).all()
+
+    zero = monthly[monthly["risk_pattern"] == "zero_while_operating"]
+    last = zero[zero["month"] >= pd.Timestamp("2026-05-01")]
+    assert last["taxpayer_id"].nunique() == zero["taxpayer_id"].nunique() > 0
+    assert (last[["sales_amount", "tax_payable", "tax_paid", "invoice_out_amount", "invoice_in_amount"]] == 0).all().all()
+    assert set(zero["role"]) == {"normal"}
+    assert (zero[zero["month"] < pd.Timestamp("2026-05-01")].groupby("taxpayer_id")["sales_amount"].sum() > 0).mean() > 0.5
+    others = monthly[(monthly["risk_pattern"] == "") & (monthly["role"] == "normal") & (monthly["month"] >= pd.Timestamp("2026-05-01"))]
+    assert (others.groupby("taxpayer_id")["sales_amount"].max() == 0).mean() < 0.01
+
+    peers = year[(year["risk_pattern"] == "") & year["role"].isin(["normal", "moved"]) & (year["taxpayer_type"] == "一般纳税人")]
+    burden = (peers["tax_payable"] / peers["sales_amount"]).groupby(peers["industry_code"]).median()
+    low = year[year["risk_pattern"] == "low_burden"]
+    relative = low["tax_payable"] / low["sales_amount"] / low["industry_code"].map(burden)
+    assert len(low) > 0 and (relative < 0.6).all() and relative.median() < 0.2
+    peer_relative = peers["tax_payable"] / peers["sales_amount"] / peers["industry_code"].map(burden)
+    assert (peer_relative < 0.6).mean() < 0.02
+
+    inflated = year[year["risk_pattern"] == "inflated_input"]
+    assert len(inflated) > 0 and (inflated["invoice_in_amount"] >= 2 * inflated["sales_amount"]).all()
+    assert (inflated["tax_payable"] == 0).all()
+    assert (peers["invoice_in_amount"] < 1.2 * peers["sales_amount"]).mean() > 0.99
+
+
+def test_planted_taxpayers_are_rarely_a_rated(registered):
+    planted = registered[registered["risk_pattern"].isin(["zero_while_operating", "low_burden", "inflated_input"])]
+    companies = registered[(registered["entity_type"] == "企业") & (registered["risk_pattern"] == "")]
+    assert (companies["credit_rating"] == "A").mean() > 0.08
+    assert (planted["credit_rating"] == "A").mean() < 0.04

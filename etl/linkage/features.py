@@ -90,8 +90,8 @@ def int_link_names(con: duckdb.DuckDBPyConnection) -> pa.Table:
     ).to_arrow_table()
     simple = pa.table({
         "side": sides["side"], "key": sides["key"],
-        "name": text.translate(sides["name"], text.t2s_table()),
-        "address": text.translate(sides["address"], text.t2s_table()),
+        "name": text.translate_sparse(sides["name"], text.t2s_table()),
+        "address": text.translate_sparse(sides["address"], text.t2s_table()),
     })
     prefix = _alternation(admin_prefixes(con))
     address_prefix = _alternation(admin_prefixes(con, stems=False))

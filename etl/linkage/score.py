@@ -93,23 +93,62 @@ def _in_dialect(model_dict: dict, dialect) -> dict:
     return out
 
 
+def _em_failed(exc: Exception) -> bool:
+    """EM could not estimate the model: too few pairs (SplinkException), or an m/u probability that
+    underflowed to exactly 0, which Splink refuses (a ValueError naming the probability)."""
+    return isinstance(exc, SplinkException) or (isinstance(exc, ValueError) and "_probability value" in str(exc))
+
+
+def train_local(units_sdf, taxpayers_sdf, counts: dict[str, int]) -> tuple[dict | None, bool]:
+    """The local pass's model trained by EM on this run's data, or (None, False) when it cannot be."""
+    from splink import Linker
+
+    if counts[UNITS] < model.MIN_TRAINING_UNITS:
+        return None, False
+    try:
+        trainer = Linker([units_sdf, taxpayers_sdf], model.settings(), log_level=None)
+        model.train(trainer)
+        return model.regularised(trainer.misc.save_model_to_json()), True
+    except (SplinkException, ValueError) as exc:
+        if not _em_failed(exc):
+            raise
+        log.warning("linkage: training failed (%s); using the shipped parameters", str(exc).splitlines()[0])
+        return None, False
+
+
+def train_local_on_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[dict | None, bool]:
+    """``train_local`` on the ETL's own connection, where the features already are. The Spark backend
+    uses it: EM samples and converges on DuckDB in seconds, and there Splink's expectation step keeps
+    tiny match probabilities that Spark's rounds to 0 (a level's m of exactly 0 stops Splink)."""
+    from splink import DuckDBAPI
+
+    db_api = DuckDBAPI(connection=con)
+    units_sdf = db_api.register("_lk_units", dataset_display_name=UNITS, table_name="_lk_units_train")
+    taxpayers_sdf = db_api.register("_lk_taxpayers", dataset_display_name=TAXPAYERS, table_name="_lk_taxpayers_train")
+    try:
+        return train_local(units_sdf, taxpayers_sdf, _counts(con))
+    finally:
+        leftovers = con.execute(
+            "select table_name, table_type from information_schema.tables "
+            "where table_name like '\\_\\_splink\\_\\_%' escape '\\' or table_name in ('_lk_units_train', '_lk_taxpayers_train')"
+        ).fetchall()
+        for name, kind in leftovers:
+            con.execute(f'drop {"view" if kind == "VIEW" else "table"} if exists "{name}"')
+
+
 def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, link_threshold: float,
-         counts: dict[str, int]):
+         counts: dict[str, int], trained_local: tuple[dict | None, bool] | None = None):
+    """Both passes. ``trained_local``: the local model when it was trained elsewhere (the Spark
+    backend trains it on the ETL's DuckDB connection, see spark.score_spark)."""
     from splink import Linker
 
     seconds = {}
     t = time.perf_counter()
-    local_model, trained = None, False
-    if counts[UNITS] >= model.MIN_TRAINING_UNITS:
-        try:
-            trainer = Linker([units_sdf, taxpayers_sdf], model.settings(), log_level=None)
-            model.train(trainer)
-            local_model = model.regularised(trainer.misc.save_model_to_json())
-            trained = True
-        except SplinkException as exc:  # too few pairs for EM: fall back, and say so
-            log.warning("linkage: training failed (%s); using the shipped parameters", str(exc).splitlines()[0])
+    local_model, trained = trained_local or train_local(units_sdf, taxpayers_sdf, counts)
     if local_model is None:
         local_model = _in_dialect(model.default_model(counts[TAXPAYERS]), db_api.sql_dialect)
+    else:
+        local_model = _in_dialect(local_model, db_api.sql_dialect)
     linker = Linker([units_sdf, taxpayers_sdf], local_model, log_level=None, validate_settings=False)
     seconds["train"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -128,7 +167,9 @@ def _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold: float, li
                 trainer = Linker([rest, taxpayers_sdf], wide_settings, log_level=None, validate_settings=False)
                 model.train_wide(trainer)
                 wide_model = model.keep_local_m(model.regularised(trainer.misc.save_model_to_json()), local_model)
-            except SplinkException as exc:
+            except (SplinkException, ValueError) as exc:
+                if not _em_failed(exc):
+                    raise
                 log.warning("linkage: wide-pass training failed (%s); keeping the local m", str(exc).splitlines()[0])
         wide = Linker([rest, taxpayers_sdf], wide_model, log_level=None, validate_settings=False)
         every = wide.inference.predict(warning_mode="never")

@@ -5,8 +5,9 @@ province that outgrows one machine.
 with Splink's similarity UDF jar and quiet logs; ``score_spark()`` is called
 by :func:`etl.linkage.score.score` with ``backend="spark"``: it copies the
 feature tables from the ETL's DuckDB connection to Spark (Arrow, explicit
-schema), runs the backend-neutral :func:`etl.linkage.score._run` on a
-``SparkAPI`` and brings the scored pairs back with exactly the columns and
+schema), trains the local pass on DuckDB where the features already are
+(:func:`etl.linkage.score.train_local_on_duckdb`), runs the backend-neutral
+:func:`etl.linkage.score._run` on a ``SparkAPI`` and brings the scored pairs back with exactly the columns and
 types of the DuckDB backend. It stops nothing: a session passed in belongs
 to the caller, and one from ``session()`` is kept for the next run of the
 process.
@@ -26,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -34,7 +36,8 @@ import duckdb
 import pyarrow as pa
 
 from etl.linkage import model
-from etl.linkage.score import TAXPAYERS, UNIT_ID_SQL, UNITS, Scores, _counts, _pairs_sql, _run
+from etl.linkage.score import (TAXPAYERS, UNIT_ID_SQL, UNITS, Scores, _counts, _pairs_sql, _run,
+                               train_local_on_duckdb)
 
 DEFAULT_MASTER = "local[*]"
 
@@ -258,6 +261,9 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
     units_view, taxpayers_view = f"lk_units_{run}", f"lk_taxpayers_{run}"
     rest_view, first_view = f"lk_units_rest_{run}", f"lk_first_{run}"
     before = _splink_views(spark)
+    started = time.perf_counter()
+    trained_local = train_local_on_duckdb(con)
+    train_seconds = time.perf_counter() - started
     try:
         _utf8_jaro_winkler(spark, jaro_winkler)
         units, taxpayers = _unify([con.execute(f"select * from {t}").to_arrow_table()
@@ -287,7 +293,8 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
         with warnings.catch_warnings():  # PySpark 4.0's toPandas on pandas 3 (Splink's as_pandas_dataframe)
             warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module=r"pyspark\.")
             _, first, second, models, seconds = _run(db_api, units_sdf, taxpayers_sdf, leftover, review_threshold,
-                                                     link_threshold, _counts(con))
+                                                     link_threshold, _counts(con), trained_local=trained_local)
+        seconds["train"] += train_seconds
         names = [c["output_column_name"] for c in models["local"]["comparisons"]]
         frame = spark.sql(_pairs_sql(first.physical_name, 1, names))
         if second is not None:

@@ -16,8 +16,10 @@ Both are ``str.translate`` tables applied to whole Arrow columns.
 from __future__ import annotations
 
 import functools
+import re
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 CJK_FIRST, CJK_LAST = 0x4E00, 0x9FA5
 
@@ -56,6 +58,22 @@ def fold_table() -> dict[int, int]:
 def translate(values: pa.Array | pa.ChunkedArray, table: dict[int, int]) -> pa.Array:
     """``str.translate`` over a string column (NULLs stay NULL)."""
     return pa.array([None if v is None else v.translate(table) for v in values.to_pylist()], pa.string())
+
+
+@functools.lru_cache(maxsize=4)
+def _character_class(keys: frozenset[int]) -> str:
+    return "[" + "".join(re.escape(chr(k)) for k in sorted(keys)) + "]"
+
+
+def translate_sparse(values: pa.Array | pa.ChunkedArray, table: dict[int, int]) -> pa.Array:
+    """``translate`` for a table that touches few strings (t2s on mostly simplified text): a regular
+    expression finds the strings holding a mapped character, and only those go through Python."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    hit = pc.fill_null(pc.match_substring_regex(values, _character_class(frozenset(table))), False)
+    changed = translate(values.filter(hit), table)
+    if len(changed) == 0:
+        return values.cast(pa.string())
+    return pc.replace_with_mask(values.cast(pa.string()), hit, changed)
 
 
 def simplified(text: str) -> str:

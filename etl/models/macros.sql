@@ -61,3 +61,5 @@ create or replace macro haversine_m(lng1, lat1, lng2, lat2) as
 create or replace macro distance_text(m) as case
     when m >= 1000 then printf('%.1f km', m / 1000.0)
     else printf('%d m', round(m)::integer) end;
+-- Risk indicators: severity 0.5 at the threshold rising linearly to 1 at the extreme (docs/risk.md).
+create or replace macro risk_ramp(x, lo, hi) as 0.5 + 0.5 * least(greatest((x - lo) / (hi - lo), 0), 1);

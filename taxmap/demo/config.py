@@ -52,6 +52,21 @@ VACANT_UNIT_SHARE = 0.01
 USCC_SEEN_SHARE = 0.40
 USCC_TYPO_SHARE = 0.03
 
+# Planted tax-risk patterns (truth/taxpayers.parquet `risk_pattern`).
+# invoice_mill: every `shell` taxpayer, registered within MILL_RECENT_MONTHS
+# before SURVEY_END, in clusters sharing phone, legal representative and address.
+MILL_RECENT_MONTHS = 24
+MILL_GROUP_SIZES = (2, 6)
+MILL_ROOM_VARIES_SHARE = 0.5  # clusters whose addresses differ in the room number
+MILL_CREDIT = {"M": 0.65, "": 0.30, "B": 0.05}
+ZERO_WHILE_OPERATING_SHARE = 0.015  # of `normal` taxpayers
+ZERO_WHILE_OPERATING_MONTHS = (6, 12)  # last months filed as zeros
+LOW_BURDEN_SHARE = 0.015  # of `normal`/`moved` taxpayers (drawn among their 一般纳税人)
+LOW_BURDEN_DECLARED = (0.2, 0.4)  # share of real sales declared
+INFLATED_INPUT_SHARE = 0.01  # of `normal` 一般纳税人
+INFLATED_INPUT_RATIO = (2.0, 5.0)  # invoice_in / sales
+PATTERN_CREDIT_RESAMPLE = 0.9  # planted taxpayers whose rating is redrawn from B/M/empty
+
 # Planted bad rows: per kind, max(minimum, round(rate * rows)).
 TAXPAYER_DEFECT_RATE = 0.0015
 UNIT_DEFECT_RATE = 0.002

@@ -3,8 +3,9 @@ filing, corporate income tax quarterly for companies.
 
 Amounts are lognormal by industry and size; shells invoice far more than
 they declare and pay almost nothing until they stop filing; dormant
-companies file zeros. Rows are laid out period by period (VAT, then CIT at
-quarter ends); the amounts of a period are drawn only when that block is
+companies file zeros. Planted risk patterns (patterns.py): zero declarations
+while operating, hidden income (low VAT burden), inflated input invoices.
+Rows are laid out period by period (VAT, then CIT at quarter ends); the amounts of a period are drawn only when that block is
 written, so a city-sized file never sits in memory at once.
 """
 
@@ -52,6 +53,8 @@ class Declarations:
     individual: np.ndarray
     shell: np.ndarray
     input_ratio: np.ndarray
+    low_burden: np.ndarray
+    inflated: np.ndarray
 
     @property
     def n(self) -> int:
@@ -70,6 +73,12 @@ class Declarations:
         gen = self.general[vat]
         inv_in = sales * self.input_ratio[vat] * np.where(gen, rng.uniform(0.7, 1.1, m), rng.uniform(0.1, 0.5, m))
         inv_out = sales * np.where(gen, rng.uniform(0.85, 1.0, m), np.where(self.individual[vat], rng.uniform(0, 0.3, m), rng.uniform(0.1, 0.7, m)))
+        risk = config.rng_for(self.seed, f"risk-amounts-{p}")
+        declared = risk.uniform(*config.LOW_BURDEN_DECLARED, m)
+        bought = risk.uniform(*config.INFLATED_INPUT_RATIO, m)
+        low = self.low_burden[vat]
+        sales, inv_out = np.where(low, sales * declared, sales), np.where(low, inv_out * declared, inv_out)  # purchases stay
+        inv_in = np.where(self.inflated[vat], sales * bought, inv_in)
         sh = self.shell[vat]
         sales = np.where(sh, sales * 0.02, sales)
         inv_out = np.where(sh, self.base[vat] * rng.uniform(1, 5, m), inv_out)
@@ -80,6 +89,7 @@ class Declarations:
         paid = np.where(rng.random(m) < 0.03, payable * rng.uniform(0, 0.7, m), payable)
         k = len(cit)
         revenue = np.where(self.zero[cit, p], 0.0, self.base[cit] * 3 * np.exp(rng.normal(0, 0.2, k)))
+        revenue = np.where(self.low_burden[cit], revenue * risk.uniform(*config.LOW_BURDEN_DECLARED, k), revenue)
         profit = revenue * rng.normal(0.06, 0.06, k)
         due = np.maximum(0.0, profit) * np.where(revenue * 4 < 3e7, 0.05, 0.25)
         due_paid = np.where(rng.random(k) < 0.03, due * rng.uniform(0, 0.7, k), due)
@@ -121,6 +131,8 @@ def filing_months(tp: Taxpayers, rng: np.random.Generator) -> tuple[np.ndarray, 
     zero[tp.role == "dormant"] = True
     closed = tp.role == "closed_conflict"
     zero[closed] = p >= (months - rng.integers(2, 7, n)[closed])[:, None]
+    if tp.zero_from is not None:
+        zero |= p >= tp.zero_from[:, None]  # zero_while_operating
     return active, zero
 
 
@@ -151,7 +163,13 @@ def make_declarations(tp: Taxpayers, seed: int, rng: np.random.Generator) -> Dec
         individual=individual,
         shell=tp.role == "shell",
         input_ratio=np.array([ind.input_ratio for ind in names.INDUSTRIES])[tp.industry],
+        low_burden=_has_pattern(tp, "low_burden"),
+        inflated=_has_pattern(tp, "inflated_input"),
     )
+
+
+def _has_pattern(tp: Taxpayers, name: str) -> np.ndarray:
+    return np.zeros(tp.n, dtype=bool) if tp.risk_pattern is None else tp.risk_pattern == name
 
 
 def period_texts(period: np.ndarray, rng: np.random.Generator) -> pa.Array:

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from etl.schema import GRID_UNITS, OFFICERS, TAXPAYERS
-from taxmap.demo import config, formats, noise, population, truth, writer
+from taxmap.demo import config, formats, noise, patterns, population, truth, writer
 from taxmap.demo.config import rng_for
 from taxmap.demo.declarations import SCHEMA, make_declarations
 from taxmap.demo.names import STR
@@ -44,7 +44,9 @@ def _generate(spec: config.Scale, seed: int, out: Path, boundaries_dir: Path | N
     population.assign_grids(hh, grids)
     buildings = population.make_buildings(hh, region, rng_for(seed, "buildings"))
     tp = population.make_taxpayers(hh, region, rng_for(seed, "taxpayers"))
-    tp.reg_address = population.registered_addresses(hh, buildings, region, tp.site, tp.entity == "个体工商户")
+    room = patterns.plant_mills(tp, hh, rng_for(seed, "risk-mills"))
+    patterns.plant_patterns(tp, rng_for(seed, "risk-patterns"))
+    tp.reg_address = population.registered_addresses(hh, buildings, region, tp.site, tp.entity == "个体工商户", room)
     population.geocode(tp, hh, grids, region, rng_for(seed, "geocode"))
     per_zone = np.bincount(hh.zone[:n_tp], minlength=len(region.zones))
     officers = population.make_officers(region, grids, per_zone, rng_for(seed, "officers"))
@@ -248,6 +250,7 @@ def _write_truth(truth_dir, spec, seed, hh, tp, units, ptp, pun, pof, outcomes, 
             "operates": tp.operates[rec],
             "role": tp.role[rec].astype(object),
             "true_status": tp.status[rec].astype(object),
+            "risk_pattern": tp.risk_pattern[rec].astype(object),
             "defect": pd.array(defect, dtype="string"),
             "duplicate_of_row": np.where(ptp.is_copy, tp_row[rec] + 1, 0),
             "staged": outcomes[0].staged,
@@ -297,6 +300,7 @@ def _write_truth(truth_dir, spec, seed, hh, tp, units, ptp, pun, pof, outcomes, 
         "discrepancies": _counts(disc["kind"]),
         "taxpayer_roles": _counts(tp.role.astype(object)),
         "taxpayer_status": _counts(tp.status.astype(object)),
+        "risk_patterns": {p: int((tp.risk_pattern == p).sum()) for p in patterns.PATTERNS},
         "unit_kinds": _counts(units.kind.astype(object)),
         "unit_coord_sys": _counts(noise.normalise_coord_sys(pun.table["coord_sys"]).astype(object)),
         "uscc_filled": int((uscc_written != "").sum()),

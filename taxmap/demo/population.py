@@ -120,12 +120,14 @@ def _zone_text(region: Region):
     return district, street, short, code
 
 
-def registered_addresses(hh: Households, b: Buildings, region: Region, sites: np.ndarray, shop: np.ndarray) -> np.ndarray:
-    """深圳市宝安区西乡街道宝源路123号A栋501室 (shops: …号105铺)."""
+def registered_addresses(hh: Households, b: Buildings, region: Region, sites: np.ndarray, shop: np.ndarray, room: np.ndarray | None = None) -> np.ndarray:
+    """深圳市宝安区西乡街道宝源路123号A栋501室 (shops: …号105铺). ``room``:
+    the room numbers, when not those of the sites."""
     district, street, _, _ = _zone_text(region)
     bi = hh.building[sites]
     zi = b.zone[bi]
-    floor, room = hh.floor[sites], hh.room[sites]
+    floor = hh.floor[sites]
+    room = hh.room[sites] if room is None else room
     room_text = np.select(
         [shop, b.industrial[bi]],
         [cat("1", ids.digits(room, 2), "铺"), cat(floor.astype(STR), "楼")],
@@ -194,6 +196,8 @@ class Taxpayers:
     lng_text: np.ndarray | None = None
     lat_text: np.ndarray | None = None
     operating_site: np.ndarray | None = None  # household index where it really operates (-1: nowhere)
+    risk_pattern: np.ndarray | None = None  # planted tax-risk pattern ("" none), see patterns.py
+    zero_from: np.ndarray | None = None  # first period filed as zeros by zero_while_operating (12: none)
 
     @property
     def n(self) -> int:

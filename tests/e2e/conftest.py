@@ -89,3 +89,11 @@ def screenshot():
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
 
     return take
+
+
+@pytest.fixture(scope="session")
+def small_server(small_region):
+    """The app on the generated `small` region (seed 7): realistic density, risk and discrepancies."""
+    proc, url = serve(small_region[1].parent)
+    yield url
+    stop(proc)

@@ -84,8 +84,8 @@ def run_sources(wh: Warehouse, run_id: str) -> list[dict]:
     return wh.query(
         """select source, file, encoding, rows_read, rows_staged, rows_rejected, quality_issues
            from etl_run_sources where run_id = ?
-           order by list_position(['streets', 'grids', 'taxpayers', 'grid_units', 'declarations', 'officers'],
-                                  source)""",
+           order by list_position(['streets', 'grids', 'taxpayers', 'grid_units', 'declarations', 'officers',
+                                   'task_results'], source)""",
         [run_id],
     )
 
@@ -102,3 +102,47 @@ def region_totals(wh: Warehouse, scope: Scope = REGION) -> dict:
                  where method = 'uscc' and {where}) as linked_uscc""",
         params * 5,
     )[0]
+
+
+def overview(wh: Warehouse, scope: Scope = REGION) -> dict:
+    """Headline numbers of the scope: registrations, units, links, risk and discrepancies."""
+    where, params = scope.street_filter()
+    row = wh.query(
+        f"""select
+              (select count(*) from stg_taxpayers where {where}) as taxpayers,
+              (select count(*) from stg_grid_units where {where}) as units,
+              (select count(*) from unit_links join stg_grid_units using (record_id)
+                 where method <> 'none' and {where}) as linked,
+              (select count(*) from taxpayer_risk where risk_level = 'high' and {where}) as high_risk,
+              (select count(*) from taxpayer_risk where risk_level = 'medium' and {where}) as medium_risk""",
+        params * 5,
+    )[0]
+    kinds = wh.query(f"select kind, count(*) as n from discrepancies where {where} group by kind", params)
+    row["discrepancies"] = {k["kind"]: k["n"] for k in kinds}
+    return row
+
+
+def street_summaries(wh: Warehouse, scope: Scope = REGION) -> list[dict]:
+    """Per street: taxpayers, risk and discrepancies, for the overview table."""
+    where, params = scope.street_filter("s.street_code")
+    return wh.query(
+        f"""select s.street_code, s.street_name, s.n_taxpayers, s.n_high, s.n_medium, s.risk_mean,
+                   coalesce(d.n, 0) as n_discrepancies
+            from risk_street_summary as s
+            left join (select street_code, count(*) as n from discrepancies group by 1) as d using (street_code)
+            where {where} order by s.street_code""",
+        params,
+    )
+
+
+def street_bounds(wh: Warehouse, street_code: str) -> list[list[float]] | None:
+    rows = wh.query(
+        """select st_ymin(geom) as s, st_xmin(geom) as w, st_ymax(geom) as n, st_xmax(geom) as e
+           from stg_streets where street_code = ?""", [street_code])
+    return [[rows[0]["s"], rows[0]["w"]], [rows[0]["n"], rows[0]["e"]]] if rows else None
+
+
+def street_name(wh: Warehouse, street_code: str) -> str | None:
+    rows = wh.query("select street_name from stg_streets where street_code = ?", [street_code])
+    return rows[0]["street_name"] if rows else None
+

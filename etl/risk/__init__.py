@@ -1,0 +1,1 @@
+"""Risk indicators and portraits (docs/risk.md)."""

@@ -1,0 +1,141 @@
+"""Hexagon layers: tax-source density, risk heat and discrepancies on H3 cells.
+
+The three layers share one GeoJSON of the cells in view; every metric is a property of each
+feature, so switching layer or metric only changes the layer's ``hideout`` (metric, class breaks,
+colours, selection) and ``assets/taxmap_map.js`` restyles in the browser.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dash import html
+
+from dashboard.i18n import t
+from taxmap.data import hexes
+
+# layer → its metrics (the first is the default) and its colour ramp, dim to bright on the dark map
+LAYERS: dict[str, dict] = {
+    "density": {"metrics": ("n_taxpayers", "n_units", "linked_share", "tax_paid_12m"),
+                "colors": ["#123a5e", "#1769aa", "#2196f3", "#4fc3f7", "#b3ecff"]},
+    "risk": {"metrics": ("risk_mean", "n_high_risk"),
+             "colors": ["#4a3b12", "#8a5a12", "#d0741c", "#ff6a2b", "#ff2e4d"]},
+    "discrepancies": {"metrics": ("n_unregistered", "n_not_found", "n_address_mismatch", "n_status_conflict"),
+                      "colors": ["#2e1a47", "#5b2a86", "#8e44ad", "#c86dd7", "#ffa8f3"]},
+}
+KIND_COLORS = {"unregistered": "#ff6b6b", "not_found": "#ffb454", "address_mismatch": "#c86dd7",
+               "status_conflict": "#5ec8ff"}
+HEX_STYLE = {"variable": "taxmap.map.hexStyle"}
+POINT_TO_LAYER = {"variable": "taxmap.map.pointToLayer"}
+CLASSES = 5
+
+
+def breaks(values: list[float | None], classes: int = CLASSES) -> list[float] | None:
+    """Upper bounds of the classes below the top one: quantiles of the positive values in view,
+    increasing and below the maximum (few distinct counts give fewer classes). None: nothing to show."""
+    positive = sorted(v for v in values if v is not None and v > 0)
+    if not positive:
+        return None
+    out: list[float] = []
+    for k in range(1, classes):
+        q = positive[math.ceil(k * len(positive) / classes) - 1]
+        if q < positive[-1] and (not out or q > out[-1]):
+            out.append(q)
+    return out
+
+
+def color_index(k: int, classes: int, colors: int) -> int:
+    """Class k of ``classes`` spread over the ramp (the brightest colour is always the top class);
+    assets/taxmap_map.js computes the same."""
+    return colors - 1 if classes <= 1 else round(k * (colors - 1) / (classes - 1))
+
+
+def all_breaks(rows: list[dict]) -> dict[str, list[float]]:
+    return {m: breaks([r.get(m) for r in rows]) for m in hexes.METRICS}
+
+
+def format_value(metric: str, value: float | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    if metric == "linked_share":
+        return f"{value * 100:.0f}%"
+    if metric == "risk_mean":
+        return f"{value:.1f}"
+    if metric == "tax_paid_12m":
+        return f"{value / 1e4:,.1f} 万元" if lang == "zh" else f"CNY {value / 1e6:,.2f} m"
+    return f"{int(value):,}"
+
+
+def tooltip(row: dict, lang: str) -> str:
+    shown = ("n_taxpayers", "n_units", "linked_share", "risk_mean", "n_high_risk", "n_unregistered",
+             "n_not_found", "n_address_mismatch", "n_status_conflict", "tax_paid_12m")
+    lines = [f"<b>{t('map.cell', lang)} {row['h3']}</b>"]
+    lines += [f"{t('metric.' + m, lang)}：{format_value(m, row.get(m), lang)}" for m in shown]
+    return "<br>".join(lines)
+
+
+def feature_collection(rows: list[dict], lang: str) -> dict:
+    """The cells as GeoJSON polygons with every metric and a tooltip in their properties."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r["h3"],
+                "geometry": {"type": "Polygon", "coordinates": [hexes.cell_polygon(r["h3"])]},
+                "properties": {"h3": r["h3"], **{m: r.get(m) for m in hexes.METRICS}, "tooltip": tooltip(r, lang)},
+            }
+            for r in rows
+        ],
+    }
+
+
+def points_collection(rows: list[dict], lang: str) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+                "properties": {"kind": r["kind"], "taxpayer_id": r["taxpayer_id"], "record_id": r["record_id"],
+                               "tooltip": f"<b>{t('kind.' + r['kind'], lang)}</b><br>{r['detail']}"},
+            }
+            for r in rows
+        ],
+    }
+
+
+def hideout(layer: str, metric: str, cell_breaks: dict, selected: list[str]) -> dict:
+    return {"metric": metric, "breaks": cell_breaks, "colors": LAYERS[layer]["colors"], "selected": selected,
+            "opacity": 0.75, "kindColors": KIND_COLORS}
+
+
+def legend(layer: str, metric: str, cell_breaks: dict, res: int, n_cells: int, lang: str) -> html.Div:
+    """Colour swatches with their value ranges for the metric shown, and what the cells are."""
+    colors = LAYERS[layer]["colors"]
+    bounds = cell_breaks.get(metric)
+    items = []
+    if bounds is None:
+        items.append(html.Div(t("map.no_data", lang), className="tm-legend-text"))
+    else:
+        edges = [None, *bounds, None]
+        for k in range(len(bounds) + 1):
+            lower, upper = edges[k], edges[k + 1]
+            if lower is None and upper is None:
+                text = "> 0"
+            elif lower is None:
+                text = f"≤ {format_value(metric, upper, lang)}"
+            elif upper is None:
+                text = f"> {format_value(metric, lower, lang)}"
+            else:
+                text = f"{format_value(metric, lower, lang)} – {format_value(metric, upper, lang)}"
+            items.append(html.Div(className="tm-legend-row", children=[
+                html.Span(className="tm-swatch", style={"background": colors[color_index(k, len(bounds) + 1,
+                                                                                            len(colors))]}),
+                html.Span(text, className="tm-legend-text")]))
+    return html.Div(id="map-legend-body", children=[
+        html.Div(t("metric." + metric, lang), className="tm-legend-title", id="legend-title"),
+        *items,
+        html.Div(t("map.legend_cells", lang).format(res=res, n=n_cells), className="tm-legend-note",
+                 id="legend-note"),
+    ])
