@@ -31,7 +31,7 @@ def wh(small_region):
 
 
 def test_resolution_follows_zoom():
-    assert [hexes.resolution_for_zoom(z) for z in (None, 9, 10.75, 11, 12.5, 13, 14.75, 15, 18)] == \
+    assert [hexes.resolution_for_zoom(z) for z in (None, 9, 10.75, 11, 13.75, 14, 15.75, 16, 18)] == \
         [7, 7, 7, 8, 8, 9, 9, 10, 10]
 
 

@@ -23,16 +23,17 @@ COUNTS = ("n_taxpayers", "n_units", "n_linked", "n_unregistered", "n_not_found",
           "n_status_conflict", "n_high_risk")
 DISCREPANCY_KINDS = ("unregistered", "not_found", "address_mismatch", "status_conflict")
 RISK_LEVELS = ("high", "medium", "low")
-MAX_CELLS = 4000  # above this many cells in view, the caller should use a coarser resolution
+MAX_CELLS = 1500  # above this many cells in view, the caller uses a coarser resolution
 
 
 def resolution_for_zoom(zoom: float | None) -> int:
-    """H3 resolution for a Leaflet zoom: about 20–60 px across a cell at every zoom."""
+    """H3 resolution for a Leaflet zoom: a full-HD map shows a few hundred to about a thousand cells
+    (bench/map_latency.py measures it), each 15–60 px across."""
     if zoom is None or zoom < 11:
         return 7
-    if zoom < 13:
+    if zoom < 14:
         return 8
-    if zoom < 15:
+    if zoom < 16:
         return 9
     return 10
 
@@ -181,7 +182,7 @@ def hex_cells(wh: Warehouse, scope: Scope, res: int, bounds: list[list[float]] |
 
 def cell_polygon(cell: str) -> list[list[float]]:
     """The cell's outline as a closed GeoJSON ring of [lng, lat]."""
-    ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell)]
+    ring = [[round(lng, 6), round(lat, 6)] for lat, lng in h3.cell_to_boundary(cell)]  # 0.1 m: plenty
     return ring + [ring[0]]
 
 

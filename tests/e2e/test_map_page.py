@@ -55,23 +55,19 @@ def test_map_layers_zoom_filter_drill_and_panel(browser, small_server, small_reg
     page.get_by_text("比对差异", exact=True).click()
     _wait_legend(page, lambda s: s[0] == "有经营无登记")
 
-    # zooming in asks for a finer resolution
-    finer = _legend(page)
-    while finer[1] == res:  # one zoom step at a time: a click during the animation is dropped
-        before = finer
-        page.locator(".leaflet-control-zoom-in").click()
-        finer = _wait_legend(page, lambda s, before=before: s != before)
-    assert finer[1] == res + 1
-
     # a filter on taxpayers: only cells holding a high-risk taxpayer keep one
     page.get_by_text("税源密度", exact=True).click()
     page.locator("#filter-risk_level").click()
     page.locator(".dash-dropdown-content").get_by_text("高", exact=True).click()
     page.keyboard.press("Escape")
-    filtered = _wait_legend(page, lambda s: s[0] == "登记纳税人数" and s[2] != finer[2])
-    assert 0 < filtered[2]
+    filtered = _wait_legend(page, lambda s: s[0] == "登记纳税人数" and s[2] != n)
+    assert 0 < filtered[2] < n
+    page.locator("#filter-risk_level").click()
+    page.locator(".dash-dropdown-content").get_by_text("高", exact=True).click()  # and off again
+    page.keyboard.press("Escape")
+    _wait_legend(page, lambda s: s[2] == n)
 
-    # drill into 西乡街道: breadcrumb, the street's own numbers
+    # drill into 西乡街道 by its label: breadcrumb, the street's own numbers
     wh = Warehouse(small_region[1])
     code = next(r["street_code"] for r in wh.query("select street_code from stg_streets where street_name = '西乡街道'"))
     expected = data.overview(wh, data.Scope(frozenset({code})))["taxpayers"]
@@ -81,13 +77,19 @@ def test_map_layers_zoom_filter_drill_and_panel(browser, small_server, small_reg
     assert page.locator("#crumb-street").inner_text() == "西乡街道"
     page.wait_for_function(
         f"document.querySelector('#kpi-taxpayers .tm-kpi-value').innerText === '{expected:,}'")
+    street = _wait_legend(page, lambda s: s[2] != n)
     screenshot(page, f"map-street-{w}x{h}")
 
+    # zooming in asks for a finer resolution, one step at a time (a click during the animation is dropped)
+    finer = street
+    while finer[1] == street[1]:
+        before = finer
+        page.locator(".leaflet-control-zoom-in").click()
+        finer = _wait_legend(page, lambda s, before=before: s != before)
+    assert finer[1] == street[1] + 1
+
     # a click on a hexagon opens what it holds
-    page.locator("#filter-risk_level").click()
-    page.locator(".dash-dropdown-content").get_by_text("高", exact=True).click()  # toggle the filter off
-    page.keyboard.press("Escape")
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1000)
     page.locator(HEX_PATHS).nth(page.locator(HEX_PATHS).count() // 2).click(force=True)
     page.wait_for_selector("#selection-count")
     assert page.locator("#selection-count").inner_text() == "已选 1 个六边形"
