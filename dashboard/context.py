@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from taxmap.data.display import Display
 from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse
 
@@ -19,3 +20,8 @@ def settings() -> Settings:
 
 def warehouse() -> Warehouse:
     return _state["warehouse"]
+
+
+def display() -> Display:
+    """The base map's coordinate system (overlays are drawn in it)."""
+    return Display(_state["settings"].tile_crs)

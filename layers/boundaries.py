@@ -7,6 +7,7 @@ import math
 import dash_leaflet as dl
 
 from taxmap import data
+from taxmap.data.display import Display
 from taxmap.warehouse import Warehouse
 
 STREET_STYLE = {"color": "#5ec8ff", "weight": 2.2, "opacity": 0.95, "fillColor": "#1b3a5c", "fillOpacity": 0.35}
@@ -21,11 +22,11 @@ def initial_view(bounds: list[list[float]], fit_px: int = 640) -> dict:
     return {"center": [(south + north) / 2, (west + east) / 2], "zoom": min(max(zoom, 3), 18)}
 
 
-def labels(wh: Warehouse, scope: data.Scope = data.REGION) -> list:
+def labels(wh: Warehouse, scope: data.Scope = data.REGION, display: Display = Display()) -> list:
     """Street names on the map, at a point inside each street."""
     return [
         dl.DivMarker(
-            position=[row["lat"], row["lng"]], interactive=False,
+            position=list(reversed(display.point(row["lng"], row["lat"]))), interactive=False,
             iconOptions={"className": "tm-street-label", "html": row["name"], "iconSize": [96, 22],
                          "iconAnchor": [48, 11]},
         )
@@ -40,15 +41,16 @@ def _with_tooltips(collection: dict) -> dict:
     return collection
 
 
-def layer(wh: Warehouse, scope: data.Scope = data.REGION, labels_too: bool = True, filled: bool = True) -> list:
+def layer(wh: Warehouse, scope: data.Scope = data.REGION, labels_too: bool = True, filled: bool = True,
+          display: Display = Display()) -> list:
     """Leaflet components for the boundaries: grids under streets. ``filled=False`` draws outlines
     only, over data layers (the hexagons stay visible and clickable)."""
-    grids = data.boundaries_geojson(wh, "grid", scope)
-    streets = _with_tooltips(data.boundaries_geojson(wh, "street", scope))
+    grids = display.collection(data.boundaries_geojson(wh, "grid", scope))
+    streets = display.collection(_with_tooltips(data.boundaries_geojson(wh, "street", scope)))
     style = STREET_STYLE if filled else {**STREET_STYLE, "fill": False}
     return [
         dl.GeoJSON(id="boundaries-grids", data=grids, style=GRID_STYLE, interactive=False),
         dl.GeoJSON(id="boundaries-streets", data=streets, style=style,
                    hoverStyle={"weight": 4, "color": "#ffd166", "fillOpacity": 0.5 if filled else 0}),
-        *(labels(wh, scope) if labels_too else []),
+        *(labels(wh, scope, display) if labels_too else []),
     ]

@@ -13,6 +13,7 @@ from dash import html
 
 from dashboard.i18n import t
 from taxmap.data import hexes
+from taxmap.data.display import Display
 
 # layer → its metrics (the first is the default) and its colour ramp, dim to bright on the dark map
 LAYERS: dict[str, dict] = {
@@ -74,7 +75,7 @@ def tooltip(row: dict, lang: str) -> str:
     return "<br>".join(lines)
 
 
-def feature_collection(rows: list[dict], lang: str) -> dict:
+def feature_collection(rows: list[dict], lang: str, display: Display = Display()) -> dict:
     """The cells as GeoJSON polygons with every metric and a tooltip in their properties."""
     return {
         "type": "FeatureCollection",
@@ -82,7 +83,7 @@ def feature_collection(rows: list[dict], lang: str) -> dict:
             {
                 "type": "Feature",
                 "id": r["h3"],
-                "geometry": {"type": "Polygon", "coordinates": [hexes.cell_polygon(r["h3"])]},
+                "geometry": {"type": "Polygon", "coordinates": [display.ring(hexes.cell_polygon(r["h3"]))]},
                 "properties": {"h3": r["h3"], **{m: r.get(m) for m in hexes.METRICS}, "tooltip": tooltip(r, lang)},
             }
             for r in rows
@@ -90,13 +91,13 @@ def feature_collection(rows: list[dict], lang: str) -> dict:
     }
 
 
-def points_collection(rows: list[dict], lang: str) -> dict:
+def points_collection(rows: list[dict], lang: str, display: Display = Display()) -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+                "geometry": {"type": "Point", "coordinates": list(display.point(r["lng"], r["lat"]))},
                 "properties": {"kind": r["kind"], "taxpayer_id": r["taxpayer_id"], "record_id": r["record_id"],
                                "tooltip": f"<b>{t('kind.' + r['kind'], lang)}</b><br>{r['detail']}"},
             }

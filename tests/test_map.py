@@ -164,19 +164,40 @@ def test_clicks_select_one_cell_or_several(wh):
     assert "已选 2 个六边形" in text
 
 
-def test_drilling_into_a_street_and_back(wh):
+def test_drilling_into_a_street_a_grid_and_back(wh):
     from dashboard.pages import home
 
     code, name = next((r["street_code"], r["street_name"]) for r in
                       wh.query("select street_code, street_name from stg_streets order by street_code"))
-    scope, viewport, crumbs, overview = home.drill_update({"type": "street-label", "code": code}, "宝安区", "zh")
-    assert scope == code and viewport["bounds"] == data.street_bounds(wh, code)
+    area, viewport, crumbs, overview, grid_labels = home.drill_update(
+        {"type": "street-label", "code": code}, None, "宝安区", "zh")
+    assert area == {"street": code, "grid": None} and viewport["bounds"] == data.area_bounds(wh, "street", code)
     text = json.dumps([c.to_plotly_json() for c in crumbs], ensure_ascii=False, default=str)
     assert "宝安区" in text and name in text
     taxpayers = wh.query("select count(*) as n from stg_taxpayers where street_code = ?", [code])[0]["n"]
     assert f"{taxpayers:,}" in json.dumps(overview.to_plotly_json(), ensure_ascii=False, default=str)
-    scope, viewport, crumbs, _ = home.drill_update("crumb-region", "宝安区", "zh")
-    assert scope is None and viewport["bounds"] == data.region_bounds(wh) and len(crumbs) == 1
+    grids = wh.query("select grid_code, grid_name from stg_grids where street_code = ? order by 1", [code])
+    assert [g.id["code"] for g in grid_labels] == [g["grid_code"] for g in grids]
+
+    grid = grids[0]["grid_code"]
+    area, viewport, crumbs, overview, grid_labels = home.drill_update(
+        {"type": "grid-label", "code": grid}, area, "宝安区", "zh")
+    assert area == {"street": code, "grid": grid} and grid_labels == []
+    assert viewport["bounds"] == data.area_bounds(wh, "grid", grid)
+    text = json.dumps([c.to_plotly_json() for c in crumbs], ensure_ascii=False, default=str)
+    assert grids[0]["grid_name"] in text and "crumb-grid" in text
+    in_grid = wh.query("select count(*) as n from stg_taxpayers where grid_code = ?", [grid])[0]["n"]
+    assert f"{in_grid:,}" in json.dumps(overview.to_plotly_json(), ensure_ascii=False, default=str)
+    rows = hexes.hex_cells(wh, home._scope(area), 9, None)
+    located = wh.query("select count(*) as n from stg_taxpayers where grid_code = ? and h3_10 is not null",
+                       [grid])[0]["n"]
+    assert sum(r["n_taxpayers"] for r in rows) == located
+
+    area, *_ = home.drill_update("crumb-street", area, "宝安区", "zh")
+    assert area == {"street": code, "grid": None}
+    area, viewport, crumbs, _, grid_labels = home.drill_update("crumb-region", area, "宝安区", "zh")
+    assert area is None and viewport["bounds"] == data.region_bounds(wh) and grid_labels == []
+    assert "tm-hidden" in crumbs[-1].className and crumbs[-1].id == "crumb-street"
 
 
 def test_pages_and_layers_read_only_through_the_data_layer():
@@ -195,3 +216,95 @@ def test_pages_and_layers_read_only_through_the_data_layer():
                         assert {a.name for a in node.names} <= {"Warehouse", "WarehouseMissing"}, where
                 elif isinstance(node, ast.Attribute) and node.attr in ("query", "cursor", "execute", "sql"):
                     pytest.fail(f"{where}:{node.lineno} calls .{node.attr}(): read through taxmap.data")
+
+
+def test_overlays_align_with_gcj02_tiles(wh, small_region):
+    """Chinese tile services are GCJ-02: with TAXMAP_TILE_CRS=GCJ02 every overlay is drawn shifted by
+    exactly the GCJ-02 offset, and the viewport the browser reports is shifted back for the queries."""
+    import numpy as np
+
+    from dashboard.pages import home
+    from etl import coords
+    from taxmap.data.display import Display
+
+    gcj = Display("GCJ02")
+    lng, lat = 113.88, 22.56
+    x, y = gcj.point(lng, lat)
+    ex, ey = coords.wgs84_to_gcj02(np.array([lng]), np.array([lat]))
+    assert (x, y) == (float(ex[0]), float(ey[0]))
+    shift_m = float(coords.haversine_m(np.array([lng]), np.array([lat]), np.array([x]), np.array([y]))[0])
+    assert 300 < shift_m < 700, f"the GCJ-02 offset in Shenzhen is some 500 m, got {shift_m:.0f} m"
+    bounds = [[22.5, 113.8], [22.7, 114.0]]
+    back = gcj.bounds_in(gcj.bounds_out(bounds))
+    assert np.allclose(back, bounds, atol=1e-6)  # 0.1 m
+    assert Display("WGS84").bounds_in(bounds) == bounds and Display().point(lng, lat) == (lng, lat)
+
+    previous = context.settings()
+    context.configure(Settings(warehouse_dir=small_region[1].parent, tile_url="http://tiles.local/{z}/{x}/{y}.png",
+                               tile_crs="GCJ02"))
+    try:
+        none = [None] * len(home.FILTERS)
+        shown = gcj.bounds_out(data.region_bounds(context.warehouse()))
+        shifted, *_ = home.cells_update(shown, 12, None, "density", none, "zh")
+        context.configure(Settings(warehouse_dir=small_region[1].parent))
+        plain, *_ = home.cells_update(data.region_bounds(context.warehouse()), 12, None, "density", none, "zh")
+        assert [f["id"] for f in shifted["features"]] == [f["id"] for f in plain["features"]]
+        ring = np.array(plain["features"][0]["geometry"]["coordinates"][0])
+        sx, sy = coords.wgs84_to_gcj02(ring[:, 0], ring[:, 1])
+        assert np.allclose(shifted["features"][0]["geometry"]["coordinates"][0], np.column_stack([sx, sy]), atol=2e-6)
+        context.configure(Settings(warehouse_dir=small_region[1].parent, tile_url="http://tiles.local/{z}/{x}/{y}.png",
+                                   tile_crs="GCJ02"))
+        page = home.layout()
+        tiles = _find(page, "base-tiles")
+        assert tiles is not None and tiles.url == "http://tiles.local/{z}/{x}/{y}.png"
+        street = _find(page, "boundaries-streets").data["features"][0]["geometry"]
+        assert street["type"] in ("Polygon", "MultiPolygon")
+    finally:
+        context.configure(previous)
+    assert _find(home.layout(), "base-tiles") is None  # no base map unless configured
+
+
+def _find(component, component_id):
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        found = _find(child, component_id)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_panel_explains_each_link(wh):
+    from dashboard.pages import home
+
+    pair = wh.query("""select u.h3_9 as cell, l.record_id, s.mw_name, s.match_probability
+                       from unit_links as l join stg_grid_units as u using (record_id)
+                       join link_scores as s on s.record_id = l.record_id and s.taxpayer_id = l.taxpayer_id
+                       where l.method = 'probabilistic' order by l.record_id limit 1""")[0]
+    detail = hexes.cell_detail(wh, data.REGION, 9, pair["cell"], limit=500)
+    unit = next(u for u in detail["units"] if u["record_id"] == pair["record_id"])
+    assert unit["mw_name"] == pytest.approx(pair["mw_name"])
+    text = " ".join(c.children for c in home._why(unit, "zh"))
+    assert f"名称 {pair['mw_name']:+.1f}" in text and f"p = {pair['match_probability']:.2f}" in text
+    exact = next((u for u in detail["units"] if u["method"] == "uscc"), None)
+    if exact is not None:
+        assert home._why(exact, "zh")[0].children == "按统一社会信用代码精确关联"
+
+
+def test_discrepancy_points_can_be_selected_with_cells(wh):
+    from dashboard.pages import home
+
+    first, second = wh.query("""select kind, coalesce(taxpayer_id, '') as t, coalesce(record_id, '') as r, detail
+                                from discrepancies order by kind, r, t limit 2""")
+    click = {"properties": {"kind": first["kind"], "taxpayer_id": first["t"] or None,
+                            "record_id": first["r"] or None}}
+    selected = home.select_update("points", click, ["multi"], [])
+    assert selected == [f"p:{first['kind']}|{first['t']}|{first['r']}"]
+    found = hexes.discrepancies_by_key(wh, data.REGION, [(second["kind"], second["t"], second["r"]),
+                                                         (first["kind"], first["t"], first["r"])])
+    assert sorted(x["detail"] for x in found) == sorted([first["detail"], second["detail"]])
+    cell = hexes.hex_cells(wh, data.REGION, 8, None)[0]["h3"]
+    card = home.selection_card(wh, data.REGION, [*selected, cell], "zh")
+    text = json.dumps(card.to_plotly_json(), ensure_ascii=False, default=str)
+    assert "已选 1 个六边形 · 1 处差异点" in text and first["detail"] in text

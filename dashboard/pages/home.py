@@ -42,14 +42,19 @@ def _header(lang: str, region_name: str, current: str = "map") -> html.Header:
     ])
 
 
-def _crumbs(region_name: str, street_name: str | None, lang: str) -> list:
-    """District › street; the district is a link back once a street is open."""
+def _crumbs(region_name: str, street_name: str | None, lang: str, grid_name: str | None = None) -> list:
+    """District › street › grid; every level above the current one is a link back to it. The street
+    crumb is always in the page (hidden at district level): a callback listens to its clicks."""
     region = html.Span(region_name or t("map.region", lang), id="crumb-region", n_clicks=0,
                        className="tm-crumb tm-region tm-link" if street_name else "tm-crumb tm-region")
-    if not street_name:
-        return [region]
-    return [region, html.Span("›", className="tm-crumb-sep"),
-            html.Span(street_name, className="tm-crumb", id="crumb-street")]
+    hidden = "" if street_name else " tm-hidden"
+    crumbs = [region, html.Span("›", className="tm-crumb-sep" + hidden),
+              html.Span(street_name or "", id="crumb-street", n_clicks=0,
+                        className=("tm-crumb tm-link" if grid_name else "tm-crumb") + hidden)]
+    if grid_name:
+        crumbs += [html.Span("›", className="tm-crumb-sep"), html.Span(grid_name, className="tm-crumb",
+                                                                       id="crumb-grid")]
+    return crumbs
 
 
 def _options(values: list[str], key: str, lang: str) -> list[dict]:
@@ -125,15 +130,29 @@ def _risk_badge(level: str | None, score, lang: str) -> html.Span:
     return html.Span(f"{t('risk.' + level, lang)} {score:.0f}", className=f"tm-badge tm-risk-{level}")
 
 
+def _why(unit: dict, lang: str) -> list:
+    """The link explained: each comparison's weight in bits (docs/linkage.md), or the exact USCC."""
+    if unit["method"] == "uscc":
+        return [html.Div(t("map.why_uscc", lang), className="tm-why")]
+    if unit["match_weight"] is None:
+        return []
+    parts = [f"{t('cmp.' + c, lang)} {unit['mw_' + c]:+.1f}" for c in ("name", "address", "distance", "category",
+                                                                        "uscc") if unit["mw_" + c] is not None]
+    probability = f"{unit['match_probability']:.2f}" if unit["match_probability"] is not None else "—"
+    return [html.Div(f"{t('map.why', lang)} p = {probability}: " + " · ".join(parts), className="tm-why")]
+
+
 def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.Section:
     if not cells:
         return html.Section(className="tm-card", id="selection-card", children=[
             html.H2(t("map.selection", lang)), html.P(t("map.selection_hint", lang), className="tm-muted")])
-    details = [hexes.cell_detail(wh, scope, h3.get_resolution(c), c, limit=200) for c in cells]
+    points = [tuple(c[2:].split("|")) for c in cells if c.startswith("p:")]
+    hexagons = [c for c in cells if not c.startswith("p:")]
+    details = [hexes.cell_detail(wh, scope, h3.get_resolution(c), c, limit=200) for c in hexagons]
     taxpayers = sorted((tp for d in details for tp in d["taxpayers"]),
                        key=lambda tp: (-(tp["risk_score"] or 0), tp["taxpayer_id"]))
     units = [u for d in details for u in d["units"]]
-    found = [x for d in details for x in d["discrepancies"]]
+    found = [x for d in details for x in d["discrepancies"]] + hexes.discrepancies_by_key(wh, scope, points)
     seen, discrepancies = set(), []
     for x in found:
         key = (x["kind"], x["taxpayer_id"], x["record_id"])
@@ -153,7 +172,9 @@ def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.S
                                                        html.Span(u["operating_status"] or "—", className="tm-badge")]),
         html.Div(f"{u['record_id']} · " + (f"{t('map.linked_to', lang)} {u['taxpayer_id']} ({u['method']})"
                                           if u["taxpayer_id"] else t("map.unlinked", lang))
-                 + (f" · {t('map.review', lang)}" if u["needs_review"] else ""), className="tm-item-sub"),
+                 + (f" · {t('map.review', lang)} {u['review_taxpayer_id']}" if u["needs_review"] else ""),
+                 className="tm-item-sub"),
+        *_why(u, lang),
     ]) for u in units[:DETAIL_ROWS]]
     disc_items = [html.Li(className=f"tm-item tm-kind-{x['kind']}", children=[
         html.Div(t(f"kind.{x['kind']}", lang), className="tm-item-name"),
@@ -166,21 +187,25 @@ def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.S
 
     return html.Section(className="tm-card", id="selection-card", children=[
         html.H2(t("map.selection", lang)),
-        html.Div(t("map.selected_cells", lang).format(n=len(cells)), className="tm-muted", id="selection-count"),
+        html.Div(t("map.selected_cells", lang).format(n=len(hexagons))
+                 + (" · " + t("map.selected_points", lang).format(n=len(points)) if points else ""),
+                 className="tm-muted", id="selection-count"),
         *section(t("map.taxpayers_in", lang), tp_items, len(taxpayers), "selection-taxpayers"),
         *section(t("map.units_in", lang), unit_items, len(units), "selection-units"),
         *section(t("map.discrepancies_in", lang), disc_items, len(discrepancies), "selection-discrepancies"),
     ])
 
 
-def _street_labels(wh) -> list:
+def _labels(wh, display, level: str, scope: data.Scope = data.REGION) -> list:
+    """Clickable names: streets on the district map, a street's grids once it is open."""
     return [
         dl.DivMarker(
-            id={"type": "street-label", "code": row["code"]}, position=[row["lat"], row["lng"]], n_clicks=0,
-            iconOptions={"className": "tm-street-label", "html": row["name"], "iconSize": [96, 22],
-                         "iconAnchor": [48, 11]},
+            id={"type": f"{level}-label", "code": row["code"]}, n_clicks=0,
+            position=list(reversed(display.point(row["lng"], row["lat"]))),
+            iconOptions={"className": f"tm-{level}-label", "html": row["name"], "iconSize": [110, 22],
+                         "iconAnchor": [55, 11]},
         )
-        for row in data.boundary_labels(wh, "street")
+        for row in data.boundary_labels(wh, level, scope)
     ]
 
 
@@ -197,7 +222,10 @@ def layout(lang: str | None = None, **_query) -> html.Div:
             html.Main(className="tm-empty", children=html.P(t("home.no_warehouse", lang), id="no-warehouse")),
         ])
     region_name = run["region_name"] or ""
-    view = boundaries.initial_view(data.region_bounds(wh), fit_px=820)
+    display = context.display()
+    view = boundaries.initial_view(display.bounds_out(data.region_bounds(wh)), fit_px=820)
+    tiles = [dl.TileLayer(url=context.settings().tile_url, maxZoom=19, id="base-tiles")] \
+        if context.settings().tile_url else []
     return html.Div(className="tm-page", children=[
         dcc.Store(id="lang", data=lang),
         dcc.Store(id="region-name-store", data=region_name),
@@ -213,13 +241,15 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                     id="map", className="tm-map", zoomSnap=0.25, attributionControl=False, trackViewport=True,
                     **view,
                     children=[
+                        *tiles,
                         dl.GeoJSON(id="hexes", data=None, style=hex_layer.HEX_STYLE,
                                    hideout=hex_layer.hideout("density", "n_taxpayers", {}, []),
                                    hoverStyle={"weight": 2.5, "color": "#ffd166"}),
-                        *boundaries.layer(wh, labels_too=False, filled=False),
+                        *boundaries.layer(wh, labels_too=False, filled=False, display=display),
                         dl.GeoJSON(id="points", data=None, pointToLayer=hex_layer.POINT_TO_LAYER,
                                    hideout={"kindColors": hex_layer.KIND_COLORS}),
-                        *_street_labels(wh),
+                        *_labels(wh, display, "street"),
+                        dl.LayerGroup(id="grid-labels", children=[]),
                         dl.ScaleControl(position="bottomleft", imperial=False),
                     ],
                 ),
@@ -233,8 +263,20 @@ def layout(lang: str | None = None, **_query) -> html.Div:
     ])
 
 
-def _scope(street: str | None) -> data.Scope:
-    return data.REGION if not street else data.Scope(frozenset({street}))
+def _scope(area: dict | None) -> data.Scope:
+    """The drill-down store ({"street": code, "grid": code or None}, or None) as a scope."""
+    if not area or not area.get("street"):
+        return data.REGION
+    grid = area.get("grid")
+    return data.Scope(frozenset({area["street"]}), frozenset({grid}) if grid else None)
+
+
+def _area_bounds(wh, area: dict | None):
+    if area and area.get("grid"):
+        return data.area_bounds(wh, "grid", area["grid"])
+    if area and area.get("street"):
+        return data.area_bounds(wh, "street", area["street"])
+    return data.region_bounds(wh)
 
 
 def _filters(values: list) -> hexes.Filters:
@@ -258,19 +300,18 @@ def _metric_for_layer(layer: str, lang: str):
 def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None):
     """The hex layer's cells, class breaks and resolution, and the discrepancy points, for a view.
     A layer switch alone sends nothing new (the hideout restyles) unless points appear or go."""
-    wh = context.warehouse()
+    wh, display = context.warehouse(), context.display()
     scope, filters = _scope(street), _filters(filter_values)
-    if not bounds:
-        bounds = data.street_bounds(wh, street) if street else data.region_bounds(wh)
+    bounds = display.bounds_in(bounds) or _area_bounds(wh, street)
     points = None
     if layer == "discrepancies" and zoom is not None and zoom >= 16:
         points = hex_layer.points_collection(
-            hexes.discrepancy_points(wh, scope, bounds, filters.discrepancy_kind), lang)
+            hexes.discrepancy_points(wh, scope, bounds, filters.discrepancy_kind), lang, display)
     if trigger == "layer":
         return no_update, no_update, no_update, points
     res, rows = cells_for_view(wh, scope, zoom, bounds, filters)
-    return (hex_layer.feature_collection(rows, lang), hex_layer.all_breaks(rows), {"res": res, "n": len(rows)},
-            points)
+    return (hex_layer.feature_collection(rows, lang, display), hex_layer.all_breaks(rows),
+            {"res": res, "n": len(rows)}, points)
 
 
 @callback(
@@ -297,26 +338,33 @@ def _style(cell_breaks, layer, metric, selected, meta, lang):
 
 
 def select_update(trigger, click, mode, selected) -> list[str]:
-    """A click on a cell selects it alone, or in multi-select mode adds or removes it; clearing the
-    selection or changing the scope empties it."""
-    if trigger != "hexes" or not click:
+    """A click on a cell (or a discrepancy point) selects it alone, or in multi-select mode adds or
+    removes it; clearing the selection or changing the area empties it. Points are kept as
+    "p:kind|taxpayer_id|record_id"."""
+    if trigger not in ("hexes", "points") or not click:
         return []
-    cell = (click.get("properties") or {}).get("h3")
-    if not cell:
+    props = click.get("properties") or {}
+    if trigger == "points":
+        item = "p:" + "|".join([props.get("kind") or "", props.get("taxpayer_id") or "",
+                                props.get("record_id") or ""])
+    else:
+        item = props.get("h3")
+    if not item:
         return list(selected or [])
     if "multi" not in (mode or []):
-        return [cell]
+        return [item]
     selected = list(selected or [])
-    return [c for c in selected if c != cell] if cell in selected else [*selected, cell]
+    return [c for c in selected if c != item] if item in selected else [*selected, item]
 
 
 @callback(
     Output("selection", "data"),
-    Input("hexes", "clickData"), Input("clear-selection", "n_clicks"), Input("scope", "data"),
-    State("select-mode", "value"), State("selection", "data"),
+    Input("hexes", "clickData"), Input("points", "clickData"), Input("clear-selection", "n_clicks"),
+    Input("scope", "data"), State("select-mode", "value"), State("selection", "data"),
     prevent_initial_call=True,
 )
-def _select(click, _clear, _scope_changed, mode, selected):
+def _select(hex_click, point_click, _clear, _scope_changed, mode, selected):
+    click = point_click if ctx.triggered_id == "points" else hex_click
     return select_update(ctx.triggered_id, click, mode, selected)
 
 
@@ -328,26 +376,37 @@ def _selection_panel(selected, street, lang):
 
 @callback(
     Output("scope", "data"), Output("map", "viewport"), Output("breadcrumb", "children"),
-    Output("overview", "children"),
+    Output("overview", "children"), Output("grid-labels", "children"),
     Input({"type": "street-label", "code": ALL}, "n_clicks"), Input({"type": "street-row", "code": ALL}, "n_clicks"),
-    Input("crumb-region", "n_clicks"),
-    State("region-name-store", "data"), State("lang", "data"),
+    Input({"type": "grid-label", "code": ALL}, "n_clicks"),
+    Input("crumb-region", "n_clicks"), Input("crumb-street", "n_clicks"),
+    State("scope", "data"), State("region-name-store", "data"), State("lang", "data"),
     prevent_initial_call=True,
 )
-def _drill(_labels, _rows, _region, region_name, lang):
+def _drill(_streets, _rows, _grids, _region, _street, area, region_name, lang):
     if not ctx.triggered or not any(t_["value"] for t_ in ctx.triggered):
-        return no_update, no_update, no_update, no_update
-    return drill_update(ctx.triggered_id, region_name, lang)
+        return (no_update,) * 5
+    return drill_update(ctx.triggered_id, area, region_name, lang)
 
 
-def drill_update(trigger, region_name: str, lang: str):
-    """Into a street (its label or its row was clicked) or back to the district: the scope, the map's
-    new viewport, the breadcrumb and the overview."""
-    wh = context.warehouse()
-    if isinstance(trigger, dict):
-        code = trigger["code"]
-        crumbs = _crumbs(region_name, data.street_name(wh, code), lang)
-        return (code, {"bounds": data.street_bounds(wh, code), "transition": "flyToBounds"}, crumbs,
-                overview_card(wh, _scope(code), lang))
-    return (None, {"bounds": data.region_bounds(wh), "transition": "flyToBounds"},
-            _crumbs(region_name, None, lang), overview_card(wh, data.REGION, lang))
+def drill_update(trigger, area: dict | None, region_name: str, lang: str):
+    """District → street → grid and back: the new area, the map's viewport, the breadcrumb, the
+    overview, and the grid names to click (shown inside an open street)."""
+    wh, display = context.warehouse(), context.display()
+    kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+    if kind in ("street-label", "street-row"):
+        area = {"street": trigger["code"], "grid": None}
+    elif kind == "grid-label":
+        area = {"street": data.grid_street(wh, trigger["code"]), "grid": trigger["code"]}
+    elif kind == "crumb-street" and area:
+        area = {"street": area["street"], "grid": None}
+    else:
+        area = None
+    street_name = data.area_name(wh, "street", area["street"]) if area else None
+    grid_name = data.area_name(wh, "grid", area["grid"]) if area and area["grid"] else None
+    scope = _scope(area)
+    grid_labels = _labels(wh, display, "grid", data.Scope(frozenset({area["street"]}))) \
+        if area and not area["grid"] else []
+    return (area, {"bounds": display.bounds_out(_area_bounds(wh, area)), "transition": "flyToBounds"},
+            _crumbs(region_name, street_name, lang, grid_name), overview_card(wh, scope, lang), grid_labels)
+

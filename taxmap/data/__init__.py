@@ -14,14 +14,24 @@ from taxmap.warehouse import Warehouse
 
 @dataclass(frozen=True)
 class Scope:
-    """The area a user may see: the whole region, or a set of streets."""
+    """The area a user may see or has drilled into: the whole region, a set of streets, and
+    within them possibly a set of grids."""
 
     street_codes: frozenset[str] | None = None  # None: the whole region
+    grid_codes: frozenset[str] | None = None  # None: every grid of the streets
 
     def street_filter(self, column: str = "street_code") -> tuple[str, list]:
+        """For tables of streets (boundaries): the streets only."""
         if self.street_codes is None:
             return "true", []
         return f"{column} in (select unnest(?))", [sorted(self.street_codes)]
+
+    def area_filter(self, prefix: str = "") -> tuple[str, list]:
+        """For rows that sit in a street and a grid (taxpayers, units, discrepancies, risk)."""
+        where, params = self.street_filter(f"{prefix}street_code")
+        if self.grid_codes is None:
+            return where, params
+        return f"{where} and {prefix}grid_code in (select unnest(?))", [*params, sorted(self.grid_codes)]
 
 
 REGION = Scope()
@@ -52,14 +62,15 @@ def boundaries_geojson(wh: Warehouse, level: str, scope: Scope = REGION) -> dict
 
 
 def boundary_labels(wh: Warehouse, level: str, scope: Scope = REGION) -> list[dict]:
-    """Name and a point inside each street (for map labels)."""
-    if level != "street":
-        raise ValueError(f"labels are drawn for streets only, not {level!r}")
+    """Name and a point inside each street, or each grid of the scope's streets (for map labels)."""
+    if level not in ("street", "grid"):
+        raise ValueError(f"labels are drawn for streets and grids, not {level!r}")
     where, params = scope.street_filter()
+    table = "stg_streets" if level == "street" else "stg_grids"
     return wh.query(
-        f"""select street_code as code, street_name as name,
+        f"""select {level}_code as code, {level}_name as name,
                    st_x(st_pointonsurface(geom)) as lng, st_y(st_pointonsurface(geom)) as lat
-            from stg_streets where {where} order by street_code""",
+            from {table} where {where} order by code""",
         params,
     )
 
@@ -90,23 +101,9 @@ def run_sources(wh: Warehouse, run_id: str) -> list[dict]:
     )
 
 
-def region_totals(wh: Warehouse, scope: Scope = REGION) -> dict:
-    where, params = scope.street_filter()
-    return wh.query(
-        f"""select
-              (select count(*) from stg_streets where {where}) as streets,
-              (select count(*) from stg_grids where {where}) as grids,
-              (select count(*) from stg_taxpayers where {where}) as taxpayers,
-              (select count(*) from stg_grid_units where {where}) as grid_units,
-              (select count(*) from unit_links join stg_grid_units using (record_id)
-                 where method = 'uscc' and {where}) as linked_uscc""",
-        params * 5,
-    )[0]
-
-
 def overview(wh: Warehouse, scope: Scope = REGION) -> dict:
     """Headline numbers of the scope: registrations, units, links, risk and discrepancies."""
-    where, params = scope.street_filter()
+    where, params = scope.area_filter()
     row = wh.query(
         f"""select
               (select count(*) from stg_taxpayers where {where}) as taxpayers,
@@ -135,14 +132,25 @@ def street_summaries(wh: Warehouse, scope: Scope = REGION) -> list[dict]:
     )
 
 
-def street_bounds(wh: Warehouse, street_code: str) -> list[list[float]] | None:
+def area_bounds(wh: Warehouse, level: str, code: str) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of one street or grid."""
+    if level not in ("street", "grid"):
+        raise ValueError(f"no bounds for {level!r}")
     rows = wh.query(
-        """select st_ymin(geom) as s, st_xmin(geom) as w, st_ymax(geom) as n, st_xmax(geom) as e
-           from stg_streets where street_code = ?""", [street_code])
+        f"""select st_ymin(geom) as s, st_xmin(geom) as w, st_ymax(geom) as n, st_xmax(geom) as e
+            from stg_{level}s where {level}_code = ?""", [code])
     return [[rows[0]["s"], rows[0]["w"]], [rows[0]["n"], rows[0]["e"]]] if rows else None
 
 
-def street_name(wh: Warehouse, street_code: str) -> str | None:
-    rows = wh.query("select street_name from stg_streets where street_code = ?", [street_code])
-    return rows[0]["street_name"] if rows else None
+def area_name(wh: Warehouse, level: str, code: str) -> str | None:
+    if level not in ("street", "grid"):
+        raise ValueError(f"no names for {level!r}")
+    rows = wh.query(f"select {level}_name as name from stg_{level}s where {level}_code = ?", [code])
+    return rows[0]["name"] if rows else None
+
+
+def grid_street(wh: Warehouse, grid_code: str) -> str | None:
+    """The street a grid belongs to."""
+    rows = wh.query("select street_code from stg_grids where grid_code = ?", [grid_code])
+    return rows[0]["street_code"] if rows else None
 

@@ -155,19 +155,18 @@ def hex_cells(wh: Warehouse, scope: Scope, res: int, bounds: list[list[float]] |
     cells = cells_in_view(wh, res, bounds)
     if not cells:
         return []
-    if scope.street_codes is None and not filters.on_taxpayers:
+    if scope.street_codes is None and scope.grid_codes is None and not filters.on_taxpayers:
         rows = wh.query(
             """select h3, n_taxpayers, n_units, n_linked, n_unregistered, n_not_found, n_address_mismatch,
                       n_status_conflict, n_high_risk, risk_mean, tax_paid_12m
                from hex_stats where res = ? and h3 in (select unnest(?)) order by h3""", [res, cells])
         return [_derived(r) for r in rows]
-    scope_sql, scope_params = scope.street_filter("street_code")
+    taxpayer_scope, scope_params = scope.area_filter("t.")
+    unit_scope, _ = scope.area_filter("u.")
     filter_sql, filter_params = filters.taxpayer_sql("t")
-    taxpayer_rows = wh.query(TAXPAYER_SIDE.format(res=res, scope=scope_sql.replace("street_code", "t.street_code"),
-                                                  filters=filter_sql),
+    taxpayer_rows = wh.query(TAXPAYER_SIDE.format(res=res, scope=taxpayer_scope, filters=filter_sql),
                              scope_params + filter_params + [cells])
-    unit_rows = wh.query(UNIT_SIDE.format(res=res, scope=scope_sql.replace("street_code", "u.street_code")),
-                         scope_params + [cells])
+    unit_rows = wh.query(UNIT_SIDE.format(res=res, scope=unit_scope), scope_params + [cells])
     merged: dict[str, dict] = {}
     for row in taxpayer_rows:
         merged[row["h3"]] = dict(row)
@@ -196,7 +195,7 @@ def discrepancy_points(wh: Warehouse, scope: Scope, bounds: list[list[float]], k
                        limit: int = 2000) -> list[dict]:
     """Discrepancies in view as points (kind, detail, ids, position), at most ``limit``."""
     (south, west), (north, east) = bounds
-    scope_sql, scope_params = scope.street_filter("street_code")
+    scope_sql, scope_params = scope.area_filter()
     kind_sql = "kind in (select unnest(?))" if kinds else "true"
     return wh.query(
         f"""select kind, taxpayer_id, record_id, lng, lat, street_code, grid_code, detail
@@ -213,7 +212,7 @@ def cell_detail(wh: Warehouse, scope: Scope, res: int, cell: str, limit: int = 5
     units with their link, and discrepancies. Personal fields are never read here."""
     if res not in RESOLUTIONS:
         raise ValueError(f"resolution {res} is not one of {RESOLUTIONS}")
-    scope_sql, scope_params = scope.street_filter("s.street_code")
+    scope_sql, scope_params = scope.area_filter("s.")
     taxpayers = wh.query(
         f"""select s.taxpayer_id, s.name, s.status, s.entity_type, s.industry_name, s.credit_rating,
                    r.risk_score, r.risk_level, r.reasons, r.top_reason_zh, r.top_reason_en
@@ -221,11 +220,16 @@ def cell_detail(wh: Warehouse, scope: Scope, res: int, cell: str, limit: int = 5
             where s.h3_{res} = ? and {scope_sql}
             order by r.risk_score desc nulls last, s.taxpayer_id limit ?""",
         [cell, *scope_params, limit])
-    unit_scope, unit_params = scope.street_filter("u.street_code")
+    unit_scope, unit_params = scope.area_filter("u.")
     units = wh.query(
         f"""select u.record_id, u.unit_name, u.operating_status, u.business_category, u.collected_at,
-                   l.method, l.taxpayer_id, l.match_probability, l.needs_review
-            from stg_grid_units as u left join unit_links as l using (record_id)
+                   l.method, l.taxpayer_id, l.match_probability, l.needs_review, l.review_taxpayer_id,
+                   -- why: each comparison's match weight (bits) for the linked or the reviewed pair
+                   s.match_weight, s.mw_name, s.mw_address, s.mw_distance, s.mw_category, s.mw_uscc
+            from stg_grid_units as u
+            left join unit_links as l using (record_id)
+            left join link_scores as s
+                on s.record_id = u.record_id and s.taxpayer_id = coalesce(l.taxpayer_id, l.review_taxpayer_id)
             where u.h3_{res} = ? and {unit_scope}
             order by u.record_id limit ?""",
         [cell, *unit_params, limit])
@@ -245,6 +249,19 @@ def cell_detail(wh: Warehouse, scope: Scope, res: int, cell: str, limit: int = 5
     for t in taxpayers:
         t["hits"] = by_taxpayer.get(t["taxpayer_id"], [])
     return {"h3": cell, "res": res, "taxpayers": taxpayers, "units": units, "discrepancies": discrepancies}
+
+
+def discrepancies_by_key(wh: Warehouse, scope: Scope, keys: list[tuple[str, str, str]]) -> list[dict]:
+    """Discrepancies picked on the map as points: (kind, taxpayer_id or "", record_id or "")."""
+    if not keys:
+        return []
+    scope_sql, scope_params = scope.area_filter()
+    return wh.query(
+        f"""select kind, taxpayer_id, record_id, detail from discrepancies
+            where (kind, coalesce(taxpayer_id, ''), coalesce(record_id, '')) in (
+                select (k[1], k[2], k[3]) from (select unnest(?) as k)) and {scope_sql}
+            order by kind, coalesce(record_id, ''), coalesce(taxpayer_id, '')""",
+        [[list(k) for k in keys], *scope_params])
 
 
 def filter_options(wh: Warehouse) -> dict[str, list[str]]:

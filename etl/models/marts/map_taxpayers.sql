@@ -13,6 +13,7 @@ final as (
         taxpayers.taxpayer_id,
         taxpayers.h3_7, taxpayers.h3_8, taxpayers.h3_9, taxpayers.h3_10,
         taxpayers.street_code,
+        taxpayers.grid_code,
         categories.category,
         taxpayers.taxpayer_type,
         taxpayers.entity_type,

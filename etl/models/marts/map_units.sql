@@ -18,6 +18,7 @@ final as (
         units.record_id,
         units.h3_7, units.h3_8, units.h3_9, units.h3_10,
         units.street_code,
+        units.grid_code,
         links.record_id is not null as linked,
         coalesce(kinds.unregistered, false) as unregistered,
         coalesce(kinds.address_mismatch, false) as address_mismatch,
