@@ -145,34 +145,32 @@ def read_manifest(input_dir: Path) -> Manifest:
         mismatch = float(raw.get("address_mismatch_m", 500))
     except (TypeError, ValueError):
         raise InputError(f"{path.name}: address_mismatch_m must be a number of metres") from None
-    def probability_of(key: str, default: float) -> float:
+    def number_of(key: str, default: float, within, meaning: str) -> float:
         value = raw.get(key, default)
         try:
             number = float(value)
         except (TypeError, ValueError):
             number = float("nan")
-        if not 0 < number < 1:
-            raise InputError(f"{path.name}: {key} = {value!r} must be a probability between 0 and 1 (exclusive)")
+        if not within(number):
+            raise InputError(f"{path.name}: {key} = {value!r} must be {meaning}")
         return number
+
+    def in_order(low_key: str, low: float, high_key: str, high: float) -> None:
+        if low > high:
+            raise InputError(f"{path.name}: {low_key} ({low}) is above {high_key} ({high})")
+
+    def probability_of(key: str, default: float) -> float:
+        return number_of(key, default, lambda x: 0 < x < 1, "a probability between 0 and 1 (exclusive)")
+
+    def score_of(key: str, default: float) -> float:
+        return number_of(key, default, lambda x: 0 < x <= 100, "a risk score between 0 and 100")
 
     link_threshold = probability_of("link_threshold", 0.9)
     review_threshold = probability_of("review_threshold", 0.5)
-    if review_threshold > link_threshold:
-        raise InputError(f"{path.name}: review_threshold ({review_threshold}) is above link_threshold ({link_threshold})")
-    def score_of(key: str, default: float) -> float:
-        value = raw.get(key, default)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float("nan")
-        if not 0 < number <= 100:
-            raise InputError(f"{path.name}: {key} = {value!r} must be a risk score between 0 and 100")
-        return number
-
+    in_order("review_threshold", review_threshold, "link_threshold", link_threshold)
     risk_high = score_of("risk_high_score", 60.0)
     risk_medium = score_of("risk_medium_score", 30.0)
-    if risk_medium > risk_high:
-        raise InputError(f"{path.name}: risk_medium_score ({risk_medium}) is above risk_high_score ({risk_high})")
+    in_order("risk_medium_score", risk_medium, "risk_high_score", risk_high)
     manifest = Manifest(
         region_name=str(raw.get("region_name", "")),
         survey_start=date_of("survey_start"),

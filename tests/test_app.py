@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from components import find as _find
+from components import text as _text
 from dashboard import context
 from taxmap.settings import Settings
 
@@ -16,26 +18,6 @@ def client(tiny_warehouse):
 
     context.configure(Settings(warehouse_dir=tiny_warehouse.parent))
     return app_module.server.test_client()
-
-
-def _find(component, component_id):
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list) else [children] if children is not None else []:
-        found = _find(child, component_id)
-        if found is not None:
-            return found
-    return None
-
-
-def _text(component) -> str:
-    if isinstance(component, str | int | float):
-        return str(component)
-    children = getattr(component, "children", None)
-    if children is None:
-        return ""
-    return " ".join(_text(c) for c in (children if isinstance(children, list) else [children]))
 
 
 def test_index_is_served_with_local_assets_only(client):

@@ -10,6 +10,7 @@ from pathlib import Path
 import h3
 import pytest
 
+from components import find as _find
 from dashboard import context
 from layers import hexes as hex_layer
 from taxmap import data
@@ -263,48 +264,3 @@ def test_overlays_align_with_gcj02_tiles(wh, small_region):
         context.configure(previous)
     assert _find(home.layout(), "base-tiles") is None  # no base map unless configured
 
-
-def _find(component, component_id):
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list) else [children] if children is not None else []:
-        found = _find(child, component_id)
-        if found is not None:
-            return found
-    return None
-
-
-def test_the_panel_explains_each_link(wh):
-    from dashboard.pages import home
-
-    pair = wh.query("""select u.h3_9 as cell, l.record_id, s.mw_name, s.match_probability
-                       from unit_links as l join stg_grid_units as u using (record_id)
-                       join link_scores as s on s.record_id = l.record_id and s.taxpayer_id = l.taxpayer_id
-                       where l.method = 'probabilistic' order by l.record_id limit 1""")[0]
-    detail = hexes.cell_detail(wh, data.REGION, 9, pair["cell"], limit=500)
-    unit = next(u for u in detail["units"] if u["record_id"] == pair["record_id"])
-    assert unit["mw_name"] == pytest.approx(pair["mw_name"])
-    text = " ".join(c.children for c in home._why(unit, "zh"))
-    assert f"名称 {pair['mw_name']:+.1f}" in text and f"p = {pair['match_probability']:.2f}" in text
-    exact = next((u for u in detail["units"] if u["method"] == "uscc"), None)
-    if exact is not None:
-        assert home._why(exact, "zh")[0].children == "按统一社会信用代码精确关联"
-
-
-def test_discrepancy_points_can_be_selected_with_cells(wh):
-    from dashboard.pages import home
-
-    first, second = wh.query("""select kind, coalesce(taxpayer_id, '') as t, coalesce(record_id, '') as r, detail
-                                from discrepancies order by kind, r, t limit 2""")
-    click = {"properties": {"kind": first["kind"], "taxpayer_id": first["t"] or None,
-                            "record_id": first["r"] or None}}
-    selected = home.select_update("points", click, ["multi"], [])
-    assert selected == [f"p:{first['kind']}|{first['t']}|{first['r']}"]
-    found = hexes.discrepancies_by_key(wh, data.REGION, [(second["kind"], second["t"], second["r"]),
-                                                         (first["kind"], first["t"], first["r"])])
-    assert sorted(x["detail"] for x in found) == sorted([first["detail"], second["detail"]])
-    cell = hexes.hex_cells(wh, data.REGION, 8, None)[0]["h3"]
-    card = home.selection_card(wh, data.REGION, [*selected, cell], "zh")
-    text = json.dumps(card.to_plotly_json(), ensure_ascii=False, default=str)
-    assert "已选 1 个六边形 · 1 处差异点" in text and first["detail"] in text

@@ -13,6 +13,7 @@ import dash_leaflet as dl
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import context
+from dashboard.components import no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from layers import boundaries, hexes as hex_layer
 from taxmap import data
@@ -217,10 +218,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
     except WarehouseMissing:
         run = None
     if run is None:
-        return html.Div(className="tm-page", children=[
-            _header(lang, ""),
-            html.Main(className="tm-empty", children=html.P(t("home.no_warehouse", lang), id="no-warehouse")),
-        ])
+        return no_warehouse_page(_header(lang, ""), t("home.no_warehouse", lang))
     region_name = run["region_name"] or ""
     display = context.display()
     view = boundaries.initial_view(display.bounds_out(data.region_bounds(wh)), fit_px=820)

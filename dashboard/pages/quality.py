@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
 from dashboard import context
+from dashboard.components import no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from taxmap.data import quality as q
 from taxmap.warehouse import WarehouseMissing
@@ -216,10 +217,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
     except WarehouseMissing:
         run = None
     if run is None:
-        return html.Div(className="tm-page", children=[
-            _header(lang, ""),
-            html.Main(className="tm-empty", children=html.P(t("quality.no_warehouse", lang), id="no-warehouse")),
-        ])
+        return no_warehouse_page(_header(lang, ""), t("quality.no_warehouse", lang))
     return html.Div(className="tm-page", children=[
         _header(lang, run["region_name"] or ""),
         html.Main(className="tm-q-main", children=[
