@@ -1,8 +1,9 @@
-"""Hexagon layers: tax-source density, risk heat and discrepancies on H3 cells.
+"""What the hexagon layers share: the GeoJSON of the cells in view, class breaks, legend, hideout.
 
-The three layers share one GeoJSON of the cells in view; every metric is a property of each
-feature, so switching layer or metric only changes the layer's ``hideout`` (metric, class breaks,
-colours, selection) and ``assets/taxmap_map.js`` restyles in the browser.
+Each layer is a module of its own (``layers/density.py``, ``risk.py``, ``discrepancies.py``: its
+metrics and colour ramp). The three share one GeoJSON of the cells in view; every metric is a
+property of each feature, so switching layer or metric only changes the ``hideout`` (metric, class
+breaks, colours, selection) and ``assets/taxmap_map.js`` restyles in the browser.
 """
 
 from __future__ import annotations
@@ -12,20 +13,16 @@ import math
 from dash import html
 
 from dashboard.i18n import t
+from layers import density, discrepancies, risk
 from taxmap.data import hexes
 from taxmap.data.display import Display
 
 # layer → its metrics (the first is the default) and its colour ramp, dim to bright on the dark map
 LAYERS: dict[str, dict] = {
-    "density": {"metrics": ("n_taxpayers", "n_units", "linked_share", "tax_paid_12m"),
-                "colors": ["#123a5e", "#1769aa", "#2196f3", "#4fc3f7", "#b3ecff"]},
-    "risk": {"metrics": ("risk_mean", "n_high_risk"),
-             "colors": ["#4a3b12", "#8a5a12", "#d0741c", "#ff6a2b", "#ff2e4d"]},
-    "discrepancies": {"metrics": ("n_unregistered", "n_not_found", "n_address_mismatch", "n_status_conflict"),
-                      "colors": ["#2e1a47", "#5b2a86", "#8e44ad", "#c86dd7", "#ffa8f3"]},
+    name: {"metrics": module.METRICS, "colors": module.COLORS}
+    for name, module in (("density", density), ("risk", risk), ("discrepancies", discrepancies))
 }
-KIND_COLORS = {"unregistered": "#ff6b6b", "not_found": "#ffb454", "address_mismatch": "#c86dd7",
-               "status_conflict": "#5ec8ff"}
+KIND_COLORS = discrepancies.KIND_COLORS
 HEX_STYLE = {"variable": "taxmap.map.hexStyle"}
 POINT_TO_LAYER = {"variable": "taxmap.map.pointToLayer"}
 CLASSES = 5

@@ -7,15 +7,17 @@ label drills into the street; clicking a hexagon opens what it holds in the side
 
 from __future__ import annotations
 
-import h3
 import dash
 import dash_leaflet as dl
+import h3
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import context
 from dashboard.components import no_warehouse_page
 from dashboard.i18n import normalise_lang, t
-from layers import boundaries, hexes as hex_layer
+from layers import boundaries
+from layers import discrepancies as discrepancies_layer
+from layers import hexes as hex_layer
 from taxmap import data
 from taxmap.data import hexes
 from taxmap.warehouse import WarehouseMissing
@@ -302,7 +304,7 @@ def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None)
     scope, filters = _scope(street), _filters(filter_values)
     bounds = display.bounds_in(bounds) or _area_bounds(wh, street)
     points = None
-    if layer == "discrepancies" and zoom is not None and zoom >= 16:
+    if layer == "discrepancies" and zoom is not None and zoom >= discrepancies_layer.POINTS_FROM_ZOOM:
         points = hex_layer.points_collection(
             hexes.discrepancy_points(wh, scope, bounds, filters.discrepancy_kind), lang, display)
     if trigger == "layer":
