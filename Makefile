@@ -27,6 +27,8 @@ etl: demo
 	$(VENV)/bin/taxmap etl --input $(DEMO)/input --out $(WAREHOUSE)
 
 serve: etl
+	TAXMAP_WAREHOUSE_DIR=$(WAREHOUSE) $(VENV)/bin/taxmap users demo
+	@echo "open http://127.0.0.1:8050 and sign in with one of the logins above"
 	$(VENV)/bin/taxmap serve --warehouse $(WAREHOUSE)
 
 run: serve

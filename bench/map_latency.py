@@ -93,12 +93,23 @@ def main() -> None:
     if not (args.warehouse / "warehouse.duckdb").is_file():
         sys.exit(f"no warehouse in {args.warehouse}: run `python bench/etl_scale.py --scales baoan` first")
 
+    import os
+    import re
+    import tempfile
+
+    # a throw-away store with one district leader: the callbacks need a login, as in the browser
+    os.environ["TAXMAP_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='map-latency-')}/store.sqlite"
+    os.environ.setdefault("TAXMAP_SECRET_KEY", "bench-only")
     import app as app_module
     from dashboard import context
+    from dispatch import users
     from taxmap.settings import Settings
 
     context.configure(Settings(warehouse_dir=args.warehouse))
+    users.add_user(app_module.server.extensions["taxmap_store"], "bench", "bench-pass-2026", "district_leader")
     client = app_module.server.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"csrf_token": token, "username": "bench", "password": "bench-pass-2026"})
     client.get("/")  # the page once, as a browser would, so first-request set-up is not timed
     centres = context.warehouse().query(
         "select lat, lng from stg_taxpayers where lat is not null using sample reservoir(2000 rows) repeatable (7)")

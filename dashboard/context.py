@@ -22,6 +22,33 @@ def warehouse() -> Warehouse:
     return _state["warehouse"]
 
 
+def user_scope():
+    """The area the logged-in user may see (taxmap.auth): every read is narrowed to it."""
+    from taxmap import auth
+
+    return auth.user_scope(_state["warehouse"])
+
+
+def may_see_rows() -> bool:
+    """Whether the user may see single taxpayers' rows (analysts and admins see aggregates only)."""
+    from taxmap import auth
+
+    return auth.may_see_rows()
+
+
+def user_label() -> str | None:
+    """The logged-in user's name and role, for the header (None outside a login)."""
+    from taxmap import auth
+
+    return auth.user_label()
+
+
+def audit(action: str, target: str, detail: str | None = None) -> None:
+    from taxmap import auth
+
+    auth.audit(action, target, detail)
+
+
 def display() -> Display:
     """The base map's coordinate system (overlays are drawn in it)."""
     return Display(_state["settings"].tile_crs)

@@ -84,6 +84,84 @@ def _cmd_risk_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("taxmap users: the two passwords differ")
+    return first
+
+
+DEMO_USERS = (  # demo region only: `make run` creates them; never use these passwords for real data
+    ("leader", "district_leader", "demo-leader-2026", "区局领导"),
+    ("street", "street_leader", "demo-street-2026", "街道负责人"),
+    ("officer", "officer", "demo-officer-2026", "网格专管员"),
+    ("analyst", "analyst", "demo-analyst-2026", "数据分析员"),
+    ("admin", "admin", "demo-admin-2026", "系统管理员"),
+)
+
+
+def _demo_users(eng, users) -> None:
+    """One user per role on the demo warehouse (the first street, its first grid), then the logins."""
+    from taxmap.settings import get_settings
+    from taxmap.warehouse import Warehouse
+
+    wh = Warehouse(get_settings().warehouse_path)
+    street = wh.query("select street_code, street_name from stg_streets order by street_code limit 1")[0]
+    grid = wh.query("select grid_code from stg_grids where street_code = ? order by grid_code limit 1",
+                    [street["street_code"]])[0]["grid_code"]
+    wh.close()
+    print("demo logins (demo data only):")
+    for username, role, password, name in DEMO_USERS:
+        if users.get_user(eng, username) is None:
+            users.add_user(eng, username, password, role, display_name=name,
+                           streets=frozenset({street["street_code"]}) if role == "street_leader" else frozenset(),
+                           grids=frozenset({grid}) if role == "officer" else frozenset(), actor="make run")
+        area = street["street_name"] if role == "street_leader" else grid if role == "officer" else "全区"
+        print(f"  {username:<9} {password:<19} {role:<16} {area}")
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    from dispatch import users
+    from dispatch.store import open_store
+    from taxmap.settings import get_settings
+
+    eng = open_store(get_settings().resolved_database_url)
+
+    def codes(text: str | None) -> frozenset[str]:
+        return frozenset(c.strip() for c in (text or "").replace(",", ";").split(";") if c.strip())
+
+    try:
+        if args.users_command == "add":
+            user = users.add_user(eng, args.username, _read_password(args), args.role, display_name=args.name or "",
+                                  streets=codes(args.streets), grids=codes(args.grids))
+            print(f"added {user.username} ({user.role})")
+        elif args.users_command == "list":
+            print(f"{'username':<20}{'role':<18}{'active':<8}{'locked until':<18}area")
+            for u in users.list_users(eng):
+                area = ";".join(sorted(u.street_codes | u.grid_codes)) or "—"
+                locked = f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else ""
+                print(f"{u.username:<20}{u.role:<18}{'yes' if u.active else 'no':<8}{locked:<18}{area}")
+        elif args.users_command == "disable":
+            users.disable_user(eng, args.username)
+            print(f"disabled {args.username}")
+        elif args.users_command == "enable":
+            users.enable_user(eng, args.username)
+            print(f"enabled {args.username}")
+        elif args.users_command == "demo":
+            _demo_users(eng, users)
+        elif args.users_command == "reset-password":
+            users.reset_password(eng, args.username, _read_password(args))
+            print(f"new password set for {args.username}; it must be changed at the next login")
+    except users.UserError as exc:
+        print(f"taxmap users: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taxmap", description="实景税源智慧地图 taxmap")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +191,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     serve.add_argument("--dev", action="store_true", help="Flask's development server with reloading errors")
     serve.set_defaults(func=_cmd_serve)
+
+    usr = sub.add_parser("users", help="manage users of the app (store: TAXMAP_DATABASE_URL)")
+    usub = usr.add_subparsers(dest="users_command", required=True)
+    add = usub.add_parser("add", help="add a user")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["district_leader", "street_leader", "officer", "analyst",
+                                                        "admin"])
+    add.add_argument("--name", help="display name (default: the username)")
+    add.add_argument("--streets", help="street codes, ';'-separated (street_leader)")
+    add.add_argument("--grids", help="grid codes, ';'-separated (officer)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    usub.add_parser("list", help="list users")
+    usub.add_parser("demo", help="create one demo user per role for the demo region and print the logins")
+    for name, text in (("disable", "disable a user"), ("enable", "enable a user and unlock it")):
+        one = usub.add_parser(name, help=text)
+        one.add_argument("username")
+    reset = usub.add_parser("reset-password", help="set a new password (to be changed at next login)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    usr.set_defaults(func=_cmd_users)
 
     cat = sub.add_parser("risk-catalogue", help="write the risk indicator catalogue (docs/risk-indicators*.md)")
     cat.add_argument("--check", action="store_true", help="only check that the catalogue is up to date")

@@ -32,6 +32,18 @@ class Settings(BaseSettings):
         "duckdb", description="Where `taxmap etl` runs the Splink linkage: in DuckDB, or on Spark (pyspark + Java)")
     tile_url: str | None = Field(None, description="Base map tile URL template; no base map when unset")
     tile_crs: Literal["WGS84", "GCJ02"] = "WGS84"
+    database_url: str | None = Field(
+        None, description="The transactional store (users, audit, tasks): SQLAlchemy URL; default SQLite in DATA_DIR")
+    env: Literal["development", "production"] = Field(
+        "development", description="production: secure cookies, and no start without TAXMAP_SECRET_KEY")
+    secret_key: str | None = Field(None, description="Signs the session cookies; required in production")
+    session_minutes: int = Field(30, description="A session ends after this many minutes without a request")
+    login_max_failures: int = Field(5, description="Failed logins in a row before an account is locked")
+    login_lockout_minutes: int = Field(15, description="How long a locked account stays locked")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'taxmap.sqlite'}"
 
     @property
     def demo_dir(self) -> Path:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tiny_region import write_tiny_region
+
+# The app's store (users, audit) and session key, for the whole test session and the servers it
+# starts: never the developer's own data/taxmap.sqlite.
+os.environ.setdefault("TAXMAP_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='taxmap-test-')}/store.sqlite")
+os.environ.setdefault("TAXMAP_SECRET_KEY", "tests-only-secret")
 
 
 @pytest.fixture

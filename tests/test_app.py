@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from auth_helpers import ensure_user, login
 from components import find as _find
 from components import text as _text
 from dashboard import context
@@ -17,7 +18,9 @@ def client(tiny_warehouse):
     import app as app_module
 
     context.configure(Settings(warehouse_dir=tiny_warehouse.parent))
-    return app_module.server.test_client()
+    client = app_module.server.test_client()
+    login(client, ensure_user("leader", "district_leader"))
+    return client
 
 
 def test_index_is_served_with_local_assets_only(client):

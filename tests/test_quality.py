@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from auth_helpers import ensure_user, login
 from bad_inputs import append_copy, edit_csv, set_cells
 from dashboard import context
 from taxmap.data import quality as q
@@ -67,7 +68,9 @@ def client(warehouse_path):
 
     previous = context.settings()
     context.configure(Settings(warehouse_dir=warehouse_path.parent))
-    yield app_module.server.test_client()
+    client = app_module.server.test_client()
+    login(client, ensure_user("leader", "district_leader"))
+    yield client
     context.configure(previous)
 
 

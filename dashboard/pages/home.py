@@ -41,6 +41,9 @@ def _header(lang: str, region_name: str, current: str = "map") -> html.Header:
                    else "tm-nav-link", id="nav-map"),
             html.A(t("nav.quality", lang), href=f"/quality{query}", className="tm-nav-link", id="nav-quality"),
             html.A(t("app.switch_lang", lang), href=f"?lang={other}", className="tm-lang", id="lang-switch"),
+            *([html.Span(context.user_label(), className="tm-user", id="user-label"),
+               html.A(t("nav.logout", lang), href="/logout", className="tm-nav-link", id="logout")]
+              if context.user_label() else []),
         ]),
     ])
 
@@ -112,7 +115,7 @@ def overview_card(wh, scope: data.Scope, lang: str) -> html.Section:
             _kpi("unregistered", _fmt(o["discrepancies"].get("unregistered", 0)), lang),
             _kpi("not_found", _fmt(o["discrepancies"].get("not_found", 0)), lang)]
     children = [html.H2(t("map.overview", lang)), html.Div(className="tm-kpis tm-kpis-3", children=kpis)]
-    if scope.street_codes is None:
+    if scope.grid_codes is None and (scope.street_codes is None or len(scope.street_codes) > 1):
         rows = [html.Tr(id={"type": "street-row", "code": s["street_code"]}, n_clicks=0, className="tm-link-row",
                         children=[html.Td(s["street_name"]), html.Td(_fmt(s["n_taxpayers"]), className="num"),
                                   html.Td(_fmt(s["n_high"]), className="num"),
@@ -145,10 +148,29 @@ def _why(unit: dict, lang: str) -> list:
     return [html.Div(f"{t('map.why', lang)} p = {probability}: " + " · ".join(parts), className="tm-why")]
 
 
+def _aggregate_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.Section:
+    """What an analyst sees of a selection: the cells' numbers, never a taxpayer's row."""
+    rows = [r for c in cells if not c.startswith("p:")
+            for r in hexes.hex_cells(wh, scope, h3.get_resolution(c), hexes.cell_bounds(c)) if r["h3"] == c]
+    totals = {m: sum(r[m] for r in rows) for m in hexes.COUNTS}
+    items = [html.Li(f"{t('metric.' + m, lang)}：{totals[m]:,}", className="tm-item")
+             for m in ("n_taxpayers", "n_units", "n_high_risk", "n_unregistered", "n_not_found",
+                       "n_address_mismatch", "n_status_conflict")]
+    return html.Section(className="tm-card", id="selection-card", children=[
+        html.H2(t("map.selection", lang)),
+        html.Div(t("map.selected_cells", lang).format(n=len(rows)), className="tm-muted", id="selection-count"),
+        html.Ul(items, className="tm-list", id="selection-aggregates"),
+        html.P(t("map.aggregates_only", lang), className="tm-muted"),
+    ])
+
+
 def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.Section:
     if not cells:
         return html.Section(className="tm-card", id="selection-card", children=[
             html.H2(t("map.selection", lang)), html.P(t("map.selection_hint", lang), className="tm-muted")])
+    if not context.may_see_rows():
+        return _aggregate_card(wh, scope, cells, lang)
+    context.audit("view.detail", ";".join(cells), f"{len(cells)} map item(s)")
     points = [tuple(c[2:].split("|")) for c in cells if c.startswith("p:")]
     hexagons = [c for c in cells if not c.startswith("p:")]
     details = [hexes.cell_detail(wh, scope, h3.get_resolution(c), c, limit=200) for c in hexagons]
@@ -222,8 +244,8 @@ def layout(lang: str | None = None, **_query) -> html.Div:
     if run is None:
         return no_warehouse_page(_header(lang, ""), t("home.no_warehouse", lang))
     region_name = run["region_name"] or ""
-    display = context.display()
-    view = boundaries.initial_view(display.bounds_out(data.region_bounds(wh)), fit_px=820)
+    display, scope = context.display(), context.user_scope()
+    view = boundaries.initial_view(display.bounds_out(data.region_bounds(wh, scope)), fit_px=820)
     tiles = [dl.TileLayer(url=context.settings().tile_url, maxZoom=19, id="base-tiles")] \
         if context.settings().tile_url else []
     return html.Div(className="tm-page", children=[
@@ -245,10 +267,10 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                         dl.GeoJSON(id="hexes", data=None, style=hex_layer.HEX_STYLE,
                                    hideout=hex_layer.hideout("density", "n_taxpayers", {}, []),
                                    hoverStyle={"weight": 2.5, "color": "#ffd166"}),
-                        *boundaries.layer(wh, labels_too=False, filled=False, display=display),
+                        *boundaries.layer(wh, scope, labels_too=False, filled=False, display=display),
                         dl.GeoJSON(id="points", data=None, pointToLayer=hex_layer.POINT_TO_LAYER,
                                    hideout={"kindColors": hex_layer.KIND_COLORS}),
-                        *_labels(wh, display, "street"),
+                        *_labels(wh, display, "street", scope),
                         dl.LayerGroup(id="grid-labels", children=[]),
                         dl.ScaleControl(position="bottomleft", imperial=False),
                     ],
@@ -256,19 +278,21 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                 html.Div(className="tm-legend", id="map-legend"),
             ]),
             html.Aside(className="tm-side", children=[
-                html.Div(id="overview", children=overview_card(wh, data.REGION, lang)),
-                html.Div(id="selection-panel", children=selection_card(wh, data.REGION, [], lang)),
+                html.Div(id="overview", children=overview_card(wh, scope, lang)),
+                html.Div(id="selection-panel", children=selection_card(wh, scope, [], lang)),
             ]),
         ]),
     ])
 
 
 def _scope(area: dict | None) -> data.Scope:
-    """The drill-down store ({"street": code, "grid": code or None}, or None) as a scope."""
+    """The drill-down store ({"street": code, "grid": code or None}, or None) within the user's area:
+    a street or grid outside it gives a scope that matches nothing."""
+    allowed = context.user_scope()
     if not area or not area.get("street"):
-        return data.REGION
+        return allowed
     grid = area.get("grid")
-    return data.Scope(frozenset({area["street"]}), frozenset({grid}) if grid else None)
+    return allowed.narrow(data.Scope(frozenset({area["street"]}), frozenset({grid}) if grid else None))
 
 
 def _area_bounds(wh, area: dict | None):
@@ -276,7 +300,7 @@ def _area_bounds(wh, area: dict | None):
         return data.area_bounds(wh, "grid", area["grid"])
     if area and area.get("street"):
         return data.area_bounds(wh, "street", area["street"])
-    return data.region_bounds(wh)
+    return data.region_bounds(wh, context.user_scope())
 
 
 def _filters(values: list) -> hexes.Filters:
@@ -402,6 +426,8 @@ def drill_update(trigger, area: dict | None, region_name: str, lang: str):
         area = {"street": area["street"], "grid": None}
     else:
         area = None
+    if area and not context.user_scope().narrow(data.Scope(frozenset({area["street"]}))).street_codes:
+        area = None  # not the user's street: back to the user's own area
     street_name = data.area_name(wh, "street", area["street"]) if area else None
     grid_name = data.area_name(wh, "grid", area["grid"]) if area and area["grid"] else None
     scope = _scope(area)

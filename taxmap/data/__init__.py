@@ -26,6 +26,12 @@ class Scope:
             return "true", []
         return f"{column} in (select unnest(?))", [sorted(self.street_codes)]
 
+    def narrow(self, other: Scope) -> Scope:
+        """What both scopes allow (a drill-down inside the user's own area)."""
+        def both(a, b):
+            return b if a is None else a if b is None else a & b
+        return Scope(both(self.street_codes, other.street_codes), both(self.grid_codes, other.grid_codes))
+
     def area_filter(self, prefix: str = "") -> tuple[str, list]:
         """For rows that sit in a street and a grid (taxpayers, units, discrepancies, risk)."""
         where, params = self.street_filter(f"{prefix}street_code")

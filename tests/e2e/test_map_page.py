@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from auth_helpers import browser_login, ensure_user
+
 from taxmap import data
 from taxmap.warehouse import Warehouse
 
@@ -41,6 +43,7 @@ def test_map_layers_zoom_filter_drill_and_panel(browser, small_server, small_reg
     page = browser.new_page(viewport={"width": w, "height": h})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    browser_login(page, small_server, ensure_user("leader", "district_leader"))
     page.goto(small_server)
     title, res, n = _wait_legend(page, lambda s: s[2] > 0)
     assert title == "登记纳税人数"
@@ -114,6 +117,7 @@ def test_map_layers_zoom_filter_drill_and_panel(browser, small_server, small_reg
 
 def test_english_map(browser, small_server):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
+    browser_login(page, small_server, ensure_user("leader", "district_leader"))
     page.goto(small_server + "/?lang=en")
     page.wait_for_selector("#legend-title")
     assert page.locator(".tm-title").inner_text() == "Tax-Source Smart Map"

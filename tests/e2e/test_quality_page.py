@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from auth_helpers import browser_login, ensure_user
+
 pytestmark = pytest.mark.e2e
 
 
@@ -32,6 +34,7 @@ def test_quality_page_accounts_for_rows_and_shows_a_groups_rows(browser, quality
     page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    browser_login(page, quality_server, ensure_user("leader", "district_leader"))
     page.goto(f"{quality_server}/quality")
     page.wait_for_selector("#q-sources")
     assert _cells(page, "#q-src-taxpayers td")[1:] == ["8", "5", "3", "2", "✓"]
@@ -65,6 +68,7 @@ def test_quality_page_accounts_for_rows_and_shows_a_groups_rows(browser, quality
 
 def test_a_clean_run_in_english(browser, tiny_server):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
+    browser_login(page, tiny_server, ensure_user("leader", "district_leader"))
     page.goto(f"{tiny_server}/quality?lang=en")
     page.wait_for_selector("#q-sources")
     assert _cells(page, "#q-src-taxpayers td")[1:] == ["5", "5", "0", "0", "✓"]

@@ -1,0 +1,130 @@
+"""The transactional store: users and the audit log now, tasks next (issue 7).
+
+SQLite (WAL, foreign keys, a busy timeout) in the data folder by default; PostgreSQL when
+``TAXMAP_DATABASE_URL`` says so. The schema is an ordered list of migrations applied once each and
+recorded in ``schema_migrations``; the warehouse is never written here, nor this store by the ETL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("street_codes", sa.Text, nullable=False, default=""),  # ";"-separated; empty: none
+    sa.Column("grid_codes", sa.Text, nullable=False, default=""),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=True),  # username; empty for an unknown login name
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(256), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("remote_addr", sa.String(64), nullable=True),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_actor", "actor"),
+)
+
+migrations_table = sa.Table(
+    "schema_migrations", sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+
+def _append_only(conn: Connection) -> None:
+    """The audit log refuses UPDATE and DELETE in the database itself, not only in this code."""
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+
+
+def _users_and_audit(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[users, audit_log])
+    _append_only(conn)
+
+
+# (version, name, step): append new ones, never edit an applied one
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "users and the append-only audit log", _users_and_audit),
+]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+    A plain ``postgresql://`` URL uses psycopg 3 (the driver installed)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(eng, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return eng
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def migrate(eng: Engine) -> list[int]:
+    """Apply the migrations not yet applied, each in its own transaction; returns their versions."""
+    applied: list[int] = []
+    with eng.begin() as conn:
+        migrations_table.create(conn, checkfirst=True)
+    for version, name, step in MIGRATIONS:
+        with eng.begin() as conn:
+            if conn.execute(sa.select(migrations_table.c.version).where(
+                    migrations_table.c.version == version)).first():
+                continue
+            step(conn)
+            conn.execute(migrations_table.insert().values(version=version, name=name, applied_at=now()))
+            applied.append(version)
+    return applied
+
+
+def open_store(url: str) -> Engine:
+    """The store at ``url``, migrated to the current schema."""
+    eng = engine(url)
+    migrate(eng)
+    return eng

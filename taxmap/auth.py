@@ -1,0 +1,232 @@
+"""Who may see what: login (Flask-Login, argon2 hashes in the store), sessions that time out,
+security headers, and the area each role may see (README "Security").
+
+Every route but the login page and static files needs a logged-in user; a Dash callback without one
+gets 401. The area (``user_scope``) is applied by the data-access layer to every read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+import flask
+import flask_login
+from flask_login import LoginManager, current_user
+
+from dispatch import users as user_store
+from dispatch.store import open_store
+from taxmap import data
+from taxmap.settings import Settings
+
+# static files, and Dash's empty shell (the page container and the callback graph): no taxpayer data
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico", "/health",
+                   "/_dash-layout", "/_dash-dependencies")
+NOTHING = data.Scope(frozenset(), frozenset())  # a scope that matches no row
+
+
+class SecretMissing(RuntimeError):
+    """Production mode without TAXMAP_SECRET_KEY: sessions could be forged, so the app refuses to start."""
+
+
+class LoginUser(flask_login.UserMixin):
+    def __init__(self, user: user_store.User):
+        self.user = user
+
+    def get_id(self) -> str:
+        return self.user.username
+
+
+def secret_key(settings: Settings) -> str:
+    """The session-signing key: TAXMAP_SECRET_KEY; in development a random key kept in the data folder
+    (the same for every worker and restart); in production its absence stops the app."""
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.env == "production":
+        raise SecretMissing("TAXMAP_ENV=production needs TAXMAP_SECRET_KEY (e.g. `python -c "
+                            "'import secrets; print(secrets.token_hex(32))'`)")
+    path = Path(settings.data_dir) / ".secret_key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def user_scope(wh) -> data.Scope:
+    """The area the current user may see. Outside a web request (CLI, tests calling page functions)
+    the whole region; in a request without a login, nothing."""
+    if not flask.has_request_context():
+        return data.REGION
+    if not current_user.is_authenticated:
+        return NOTHING
+    return scope_of(current_user.user, wh)
+
+
+def scope_of(user: user_store.User, wh) -> data.Scope:
+    if user.role in ("district_leader", "analyst", "admin"):
+        return data.REGION
+    if user.role == "street_leader":
+        return data.Scope(frozenset(user.street_codes))
+    streets = frozenset(s for s in (data.grid_street(wh, g) for g in user.grid_codes) if s)
+    return data.Scope(streets, frozenset(user.grid_codes))
+
+
+def may_see_rows(user: user_store.User | None = None) -> bool:
+    """Single taxpayers' rows: not for analysts (aggregates only) nor admins."""
+    if user is None:
+        if not flask.has_request_context():
+            return True
+        if not current_user.is_authenticated:
+            return False
+        user = current_user.user
+    return user.role in ("district_leader", "street_leader", "officer")
+
+
+def user_label() -> str | None:
+    if flask.has_request_context() and current_user.is_authenticated:
+        return f"{current_user.user.display_name} · {current_user.user.role}"
+    return None
+
+
+def current_username() -> str | None:
+    if flask.has_request_context() and current_user.is_authenticated:
+        return current_user.user.username
+    return None
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/assets/style.css"></head>
+<body class="tm-login-body"><form method="post" action="/login" class="tm-login" autocomplete="off">
+<h1>{title}</h1>
+<input type="hidden" name="csrf_token" value="{csrf}"><input type="hidden" name="next" value="{next}">
+<label for="username">{user_label}</label><input id="username" name="username" required autofocus>
+<label for="password">{password_label}</label><input id="password" name="password" type="password" required>
+<p class="tm-login-error" id="login-error">{error}</p>
+<button type="submit" id="login-submit">{submit}</button>
+</form></body></html>"""
+
+TEXT = {
+    "zh": {"title": "实景税源智慧地图 · 登录", "user": "用户名", "password": "密码", "submit": "登录",
+           "failed": "用户名或密码错误，或账户已被锁定。", "csrf": "页面已过期，请重试。"},
+    "en": {"title": "Tax-Source Smart Map · Sign in", "user": "Username", "password": "Password",
+           "submit": "Sign in", "failed": "Wrong username or password, or the account is locked.",
+           "csrf": "The page expired; try again."},
+}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never redirect to another site after login."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def install(app, settings: Settings) -> None:
+    """Login, sessions and headers on the Dash app's Flask server."""
+    server = app.server
+    server.secret_key = secret_key(settings)
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=settings.session_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        REMEMBER_COOKIE_DURATION=dt.timedelta(seconds=0),
+    )
+    store = open_store(settings.resolved_database_url)
+    server.extensions["taxmap_store"] = store
+    manager = LoginManager()
+    manager.init_app(server)
+
+    @manager.user_loader
+    def _load(username: str):
+        user = user_store.get_user(store, username)
+        return LoginUser(user) if user and user.active else None
+
+    def _page(lang: str, error: str = "", next_url: str = "/") -> str:
+        # one token per session, not per page view: a second tab or the browser's own requests
+        # (favicon) must not invalidate the form already shown
+        token = flask.session.setdefault("csrf_token", secrets.token_urlsafe(24))
+        t = TEXT[lang]
+        return LOGIN_PAGE.format(lang="zh-CN" if lang == "zh" else "en", title=t["title"], csrf=token,
+                                 next=html.escape(next_url), user_label=t["user"], password_label=t["password"],
+                                 error=html.escape(error), submit=t["submit"])
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        lang = "en" if flask.request.args.get("lang") == "en" else "zh"
+        if flask.request.method == "GET":
+            return _page(lang, next_url=_safe_next(flask.request.args.get("next")))
+        form = flask.request.form
+        expected = flask.session.get("csrf_token")
+        if not expected or not secrets.compare_digest(expected, form.get("csrf_token", "")):
+            return _page(lang, TEXT[lang]["csrf"], _safe_next(form.get("next"))), 400
+        result = user_store.authenticate(
+            store, form.get("username", "").strip(), form.get("password", ""),
+            max_failures=settings.login_max_failures, lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
+            remote_addr=flask.request.remote_addr)
+        if result.user is None:
+            return _page(lang, TEXT[lang]["failed"], _safe_next(form.get("next"))), 401
+        flask.session.clear()  # a fresh session at login: no fixation
+        flask.session.permanent = True
+        flask_login.login_user(LoginUser(result.user))
+        return flask.redirect(_safe_next(form.get("next")))
+
+    @server.route("/logout", methods=["POST", "GET"])
+    def logout():
+        flask_login.logout_user()
+        flask.session.clear()
+        return flask.redirect("/login")
+
+    @server.route("/health")
+    def health():
+        return {"status": "ok"}
+
+    @server.before_request
+    def _require_login():
+        path = flask.request.path
+        if path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
+            return None
+        if path.startswith("/_dash-") or flask.request.method != "GET":
+            return flask.jsonify({"error": "login required"}), 401
+        return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
+
+    @server.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: " + (_tile_origin(settings.tile_url) or "") + "; connect-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+        if flask.request.path.startswith("/_dash-update-component"):
+            response.headers["Cache-Control"] = "no-store"  # detail responses are never cached
+        return response
+
+
+def _tile_origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parsed = urlparse(url.replace("{s}", "*"))  # tile subdomains a/b/c
+    return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme and parsed.netloc else None
+
+
+def audit(action: str, target: str, detail: str | None = None) -> None:
+    """Record what the current user looked at or took (detail views, exports) in the audit log."""
+    if not flask.has_request_context():
+        return
+    from dispatch import audit as audit_log
+
+    store = flask.current_app.extensions["taxmap_store"]
+    with store.begin() as conn:
+        audit_log.record(conn, current_username(), action, target[:256], "ok", detail, flask.request.remote_addr)
