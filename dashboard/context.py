@@ -36,6 +36,12 @@ def may_see_rows() -> bool:
     return auth.may_see_rows()
 
 
+def may_see_quality() -> bool:
+    from taxmap import auth
+
+    return auth.may_see_quality()
+
+
 def user_label() -> str | None:
     """The logged-in user's name and role, for the header (None outside a login)."""
     from taxmap import auth

@@ -11,6 +11,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "nav.map": {"zh": "指挥地图", "en": "Command map"},
     "nav.quality": {"zh": "数据质量", "en": "Data quality"},
     "nav.logout": {"zh": "退出", "en": "Sign out"},
+    "quality.no_access": {"zh": "数据质量页面含原始数据行，仅区局领导与系统管理员可查看。",
+                          "en": "The data-quality page shows raw rows: district leaders and admins only."},
     "map.layer": {"zh": "图层", "en": "Layer"},
     "layer.density": {"zh": "税源密度", "en": "Tax-source density"},
     "layer.risk": {"zh": "风险热力", "en": "Risk heat"},

@@ -86,6 +86,14 @@ def may_see_rows(user: user_store.User | None = None) -> bool:
     return user.role in ("district_leader", "street_leader", "officer")
 
 
+def may_see_quality() -> bool:
+    """The data-quality page shows rejected rows as written (names, ids): district leaders and
+    admins only."""
+    if not flask.has_request_context():
+        return True
+    return current_user.is_authenticated and current_user.user.role in ("district_leader", "admin")
+
+
 def user_label() -> str | None:
     if flask.has_request_context() and current_user.is_authenticated:
         return f"{current_user.user.display_name} · {current_user.user.role}"

@@ -1,4 +1,4 @@
-"""Reading Dash layouts in tests: find a component by id, and its text."""
+"""Dash in tests: find a component by id and read its text; post a callback as the browser does."""
 
 from __future__ import annotations
 
@@ -21,3 +21,22 @@ def text(component) -> str:
     if children is None:
         return ""
     return " ".join(text(c) for c in (children if isinstance(children, list) else [children]))
+
+
+def post_callback(client, outputs: list[str], inputs: dict, changed: str, state: dict | None = None,
+                  expect: int = 200) -> dict | None:
+    """POST one callback the way the browser does; ``outputs`` names (a prefix of) its outputs as
+    ``id.prop``. Returns the response's outputs (None for a 204: the callback sent nothing)."""
+    deps = client.get("/_dash-dependencies").get_json()
+    dep = next(d for d in deps if all(o in d["output"] for o in outputs))
+    values = {**inputs, **(state or {})}
+
+    def fill(items):
+        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+    outs = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True)) for o in dep["output"].strip(".").split("...")]
+    body = {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": fill(dep["inputs"]),
+            "state": fill(dep["state"]), "changedPropIds": [changed]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == expect, response.get_data(as_text=True)[-2000:]
+    return response.get_json()["response"] if expect == 200 else None

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from auth_helpers import PASSWORD, ensure_user, login
+from components import post_callback
 from dashboard import context
 from dispatch import audit
 from taxmap import auth
@@ -165,3 +166,19 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     assert auth.secret_key(Settings(env="production", secret_key="s3cret", data_dir=tmp_path)) == "s3cret"
     development = auth.secret_key(Settings(data_dir=tmp_path, secret_key=None))
     assert len(development) == 64 and auth.secret_key(Settings(data_dir=tmp_path, secret_key=None)) == development
+
+
+def test_quality_rows_and_exports_are_for_district_leaders_and_admins(app_server):
+    page = {"_pages_location.pathname": "/quality", "_pages_location.search": ""}
+    for username, allowed in (("leader", True), ("analyst", False), ("xinan.lead", False)):
+        out = post_callback(_client(app_server, username), ["_pages_content.children"], page,
+                            "_pages_location.pathname")
+        text = json.dumps(out, ensure_ascii=False)
+        assert ("仅区局领导与系统管理员可查看" not in text) is allowed, username
+    click = {"q-dl-rejects-csv.n_clicks": 1}
+    out = post_callback(_client(app_server, "leader"), ["q-download.data"], click, "q-dl-rejects-csv.n_clicks")
+    assert out["q-download"]["data"]["filename"].endswith(".csv")
+    exports = audit.search(app_server.extensions["taxmap_store"], action="export")
+    assert exports[0]["actor"] == "leader" and exports[0]["target"] == "quality:rejects"
+    post_callback(_client(app_server, "analyst"), ["q-download.data"], click, "q-dl-rejects-csv.n_clicks",
+                  expect=204)  # PreventUpdate: nothing sent

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from auth_helpers import ensure_user, login
 from bad_inputs import append_copy, edit_csv, set_cells
+from components import post_callback as _callback
 from dashboard import context
 from taxmap.data import quality as q
 from taxmap.settings import Settings
@@ -131,23 +132,6 @@ def test_a_source_that_does_not_add_up_is_named(client, wh):
 
 
 # --- over HTTP -------------------------------------------------------------------------------------------------
-
-
-def _callback(client, outputs: list[str], inputs: dict, changed: str, state: dict | None = None) -> dict:
-    """POST one callback the way the browser does; ``outputs`` names (a prefix of) its outputs as ``id.prop``."""
-    deps = client.get("/_dash-dependencies").get_json()
-    dep = next(d for d in deps if all(o in d["output"] for o in outputs))
-    values = {**inputs, **(state or {})}
-
-    def fill(items):
-        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
-
-    outs = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True)) for o in dep["output"].strip(".").split("...")]
-    body = {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": fill(dep["inputs"]),
-            "state": fill(dep["state"]), "changedPropIds": [changed]}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
-    return response.get_json()["response"]
 
 
 def _page(client, search: str = "") -> dict:

@@ -218,6 +218,8 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         run = None
     if run is None:
         return no_warehouse_page(_header(lang, ""), t("quality.no_warehouse", lang))
+    if not context.may_see_quality():
+        return no_warehouse_page(_header(lang, run["region_name"] or ""), t("quality.no_access", lang))
     return html.Div(className="tm-page", children=[
         _header(lang, run["region_name"] or ""),
         html.Main(className="tm-q-main", children=[
@@ -270,6 +272,8 @@ def select_group(_clicks):
     prevent_initial_call=True,
 )
 def show_rows(selection, _prev, _next, page, lang):
+    if not context.may_see_quality():
+        raise dash.exceptions.PreventUpdate
     step = {"q-prev": -1, "q-next": 1}.get(ctx.triggered_id)
     return rows_view(selection, (page or 0) + step if step else 0, normalise_lang(lang))
 
@@ -284,9 +288,13 @@ def download(*args):
     selection = args[-1]
     if not ctx.triggered_id or not ctx.triggered[0]["value"]:
         raise dash.exceptions.PreventUpdate
+    if not context.may_see_quality():
+        raise dash.exceptions.PreventUpdate
     _, which, fmt = ctx.triggered_id.rsplit("-", 2)
     if which == "group":
         if not selection:
             raise dash.exceptions.PreventUpdate
+        context.audit("export", f"quality:{selection['kind']}", f"{selection['source']}/{selection['code']} {fmt}")
         return export_file(selection["kind"], fmt, selection["source"], selection["code"])
+    context.audit("export", f"quality:{which}", fmt)
     return export_file(which, fmt)
