@@ -8,6 +8,7 @@ recorded in ``schema_migrations``; the warehouse is never written here, nor this
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,19 +108,44 @@ def engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def _applied(eng: Engine, version: int) -> bool:
+    with eng.connect() as conn:
+        return conn.execute(sa.select(migrations_table.c.version).where(
+            migrations_table.c.version == version)).first() is not None
+
+
 def migrate(eng: Engine) -> list[int]:
-    """Apply the migrations not yet applied, each in its own transaction; returns their versions."""
+    """Apply the migrations not yet applied, each in its own transaction; returns their versions.
+    Several workers starting at once may race: PostgreSQL serialises them with an advisory lock;
+    elsewhere the loser's error is ignored when the winner has recorded the same migration."""
     applied: list[int] = []
-    with eng.begin() as conn:
-        migrations_table.create(conn, checkfirst=True)
-    for version, name, step in MIGRATIONS:
+    try:
         with eng.begin() as conn:
-            if conn.execute(sa.select(migrations_table.c.version).where(
-                    migrations_table.c.version == version)).first():
-                continue
-            step(conn)
-            conn.execute(migrations_table.insert().values(version=version, name=name, applied_at=now()))
-            applied.append(version)
+            migrations_table.create(conn, checkfirst=True)
+    except sa.exc.DBAPIError:
+        with eng.connect() as conn:
+            if not sa.inspect(conn).has_table("schema_migrations"):
+                raise
+    for version, name, step in MIGRATIONS:
+        if _applied(eng, version):
+            continue
+        try:
+            with eng.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("select pg_advisory_xact_lock(720417)")
+                if conn.execute(sa.select(migrations_table.c.version).where(
+                        migrations_table.c.version == version)).first():
+                    continue
+                step(conn)
+                conn.execute(migrations_table.insert().values(version=version, name=name, applied_at=now()))
+                applied.append(version)
+        except sa.exc.DBAPIError:
+            # SQLite commits DDL at once: the winner's tables may exist before its record does
+            deadline = time.monotonic() + 10
+            while not _applied(eng, version):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
     return applied
 
 

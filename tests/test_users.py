@@ -134,3 +134,15 @@ def test_cli_adds_and_lists_users(tmp_path):
     listed = subprocess.run([sys.executable, "-m", "taxmap.cli", "users", "list"], env=env, capture_output=True,
                             text=True)
     assert "xixiang" in listed.stdout and "street_leader" in listed.stdout and "440306006" in listed.stdout
+
+
+def test_workers_starting_at_once_migrate_the_store_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'race.sqlite'}"
+    with ThreadPoolExecutor(6) as pool:
+        engines = list(pool.map(lambda _: open_store(url), range(6)))
+    with engines[0].connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from schema_migrations").scalar() == len(MIGRATIONS)
+    for eng in engines:
+        eng.dispose()
