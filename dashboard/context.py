@@ -42,6 +42,18 @@ def may_see_quality() -> bool:
     return auth.may_see_quality()
 
 
+def is_admin() -> bool:
+    from taxmap import auth
+
+    return auth.is_admin()
+
+
+def audit_rows(actor: str | None = None, action: str | None = None, limit: int = 200) -> list[dict]:
+    from taxmap import auth
+
+    return auth.audit_rows(actor, action, limit)
+
+
 def user_label() -> str | None:
     """The logged-in user's name and role, for the header (None outside a login)."""
     from taxmap import auth

@@ -94,6 +94,20 @@ def may_see_quality() -> bool:
     return current_user.is_authenticated and current_user.user.role in ("district_leader", "admin")
 
 
+def is_admin() -> bool:
+    if not flask.has_request_context():
+        return True
+    return current_user.is_authenticated and current_user.user.role == "admin"
+
+
+def audit_rows(actor: str | None = None, action: str | None = None, limit: int = 200) -> list[dict]:
+    """The newest audit rows matching the filters (the admin page)."""
+    from dispatch import audit as audit_log
+
+    return audit_log.search(flask.current_app.extensions["taxmap_store"], actor=actor or None,
+                            action=action or None, limit=limit)
+
+
 def user_label() -> str | None:
     if flask.has_request_context() and current_user.is_authenticated:
         return f"{current_user.user.display_name} · {current_user.user.role}"

@@ -182,3 +182,25 @@ def test_quality_rows_and_exports_are_for_district_leaders_and_admins(app_server
     assert exports[0]["actor"] == "leader" and exports[0]["target"] == "quality:rejects"
     post_callback(_client(app_server, "analyst"), ["q-download.data"], click, "q-dl-rejects-csv.n_clicks",
                   expect=204)  # PreventUpdate: nothing sent
+
+
+def test_the_audit_log_page_is_for_admins_and_its_download_is_audited(app_server):
+    ensure_user("root", "admin")
+    login(app_server.test_client(), ensure_user("locky", "district_leader"), "a-wrong-password")
+    page = {"_pages_location.pathname": "/admin/audit", "_pages_location.search": ""}
+    leader_view = json.dumps(post_callback(_client(app_server, "leader"), ["_pages_content.children"], page,
+                                           "_pages_location.pathname"), ensure_ascii=False)
+    assert "审计日志仅系统管理员可查看" in leader_view and "audit-table" not in leader_view
+    admin = _client(app_server, "root")
+    admin_view = json.dumps(post_callback(admin, ["_pages_content.children"], page, "_pages_location.pathname"),
+                            ensure_ascii=False)
+    assert "audit-table" in admin_view and "login" in admin_view
+    rows = post_callback(admin, ["audit-rows.children"], {"audit-actor.value": "locky"}, "audit-actor.value")
+    text = json.dumps(rows, ensure_ascii=False)
+    assert "locky" in text and "root" not in text
+    out = post_callback(admin, ["audit-download.data"], {"audit-download-button.n_clicks": 1,
+                                                         "audit-action.value": "login"},
+                        "audit-download-button.n_clicks")
+    assert out["audit-download"]["data"]["filename"] == "audit_log.csv"
+    exported = audit.search(app_server.extensions["taxmap_store"], action="export")[0]
+    assert exported["actor"] == "root" and exported["target"] == "audit_log"

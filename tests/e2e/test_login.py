@@ -42,3 +42,15 @@ def test_a_street_leader_sees_only_her_street(browser, small_server, small_regio
     assert page.locator(".tm-street-label").count() == 1
     assert page.locator(".tm-street-label").inner_text() == street["street_name"]
     page.close()
+
+
+def test_an_admin_reads_the_audit_log(browser, small_server, screenshot):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    browser_login(page, small_server, ensure_user("e2e.admin", "admin"))
+    page.goto(small_server + "/admin/audit")
+    page.wait_for_selector("#audit-table")
+    rows = page.locator("#audit-table tbody tr")
+    assert rows.count() > 0
+    assert "e2e.admin" in rows.first.inner_text()  # its own login, newest first
+    screenshot(page, "audit-1366x768")
+    page.close()
