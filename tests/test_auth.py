@@ -135,6 +135,9 @@ def test_login_form_needs_its_csrf_token_and_redirects_only_locally(app_server):
     response = client.post("/login", data={"csrf_token": token, "username": "leader", "password": PASSWORD,
                                            "next": "//evil.example/steal"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
+    for target, expected in (("/\\evil.example", "/"), ("https://evil.example/", "/"), ("/quality?lang=en",
+                                                                                        "/quality?lang=en")):
+        assert auth._safe_next(target) == expected, target
 
 
 def test_security_headers_and_session_cookie(app_server):
