@@ -125,6 +125,22 @@ def reset_password(eng: Engine, username: str, password: str, actor: str = "cli"
                    failed_logins=0, locked_until=None, must_change_password=must_change_password)
 
 
+def change_password(eng: Engine, username: str, current: str, new: str) -> User:
+    """The user's own change: the current password proves it is them; the new one must differ."""
+    _check_password(new)
+    if new == current:
+        raise UserError("the new password must differ from the current one")
+    with eng.connect() as conn:
+        row = conn.execute(sa.select(users.c.password_hash).where(users.c.username == username)).first()
+    try:
+        if row is None or not _hasher.verify(row.password_hash, current):
+            raise UserError("the current password is wrong")
+    except (VerificationError, InvalidHashError):
+        raise UserError("the current password is wrong") from None
+    return _update(eng, username, username, "user.change_password", "", password_hash=_hasher.hash(new),
+                   must_change_password=False)
+
+
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None

@@ -23,6 +23,7 @@ from taxmap import data
 from taxmap.settings import Settings
 
 # static files, and Dash's empty shell (the page container and the callback graph): no taxpayer data
+PASSWORD_PAGE = "/account/password"
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico", "/health",
                    "/_dash-layout", "/_dash-dependencies")
 NOTHING = data.Scope(frozenset(), frozenset())  # a scope that matches no row
@@ -132,12 +133,31 @@ LOGIN_PAGE = """<!doctype html>
 <button type="submit" id="login-submit">{submit}</button>
 </form></body></html>"""
 
+PASSWORD_FORM = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/assets/style.css"></head>
+<body class="tm-login-body"><form method="post" action="/account/password" class="tm-login" autocomplete="off">
+<h1>{title}</h1><p class="tm-muted">{hint}</p>
+<input type="hidden" name="csrf_token" value="{csrf}">
+<label for="current">{current_label}</label><input id="current" name="current" type="password" required autofocus>
+<label for="new">{new_label}</label><input id="new" name="new" type="password" required>
+<label for="again">{again_label}</label><input id="again" name="again" type="password" required>
+<p class="tm-login-error" id="password-error">{error}</p>
+<button type="submit" id="password-submit">{submit}</button>
+</form></body></html>"""
+
 TEXT = {
     "zh": {"title": "实景税源智慧地图 · 登录", "user": "用户名", "password": "密码", "submit": "登录",
-           "failed": "用户名或密码错误，或账户已被锁定。", "csrf": "页面已过期，请重试。"},
+           "failed": "用户名或密码错误，或账户已被锁定。", "csrf": "页面已过期，请重试。",
+           "change": "修改密码", "change_hint": "密码已被重置，请先设置新密码（至少 10 位，含字母与数字或符号）。",
+           "current": "当前密码", "new": "新密码", "again": "再次输入新密码", "save": "保存",
+           "differ": "两次输入的新密码不一致。"},
     "en": {"title": "Tax-Source Smart Map · Sign in", "user": "Username", "password": "Password",
            "submit": "Sign in", "failed": "Wrong username or password, or the account is locked.",
-           "csrf": "The page expired; try again."},
+           "csrf": "The page expired; try again.", "change": "Change your password",
+           "change_hint": "Your password was reset: set a new one (10 characters or more, letters with digits "
+                          "or symbols).", "current": "Current password", "new": "New password",
+           "again": "New password again", "save": "Save", "differ": "The two new passwords differ."},
 }
 
 
@@ -203,6 +223,32 @@ def install(app, settings: Settings) -> None:
         flask_login.login_user(LoginUser(result.user))
         return flask.redirect(_safe_next(form.get("next")))
 
+    def _password_page(lang: str, error: str = "") -> str:
+        token = flask.session.setdefault("csrf_token", secrets.token_urlsafe(24))
+        t = TEXT[lang]
+        return PASSWORD_FORM.format(lang="zh-CN" if lang == "zh" else "en", title=t["change"], hint=t["change_hint"],
+                                    csrf=token, current_label=t["current"], new_label=t["new"],
+                                    again_label=t["again"], error=html.escape(error), submit=t["save"])
+
+    @server.route(PASSWORD_PAGE, methods=["GET", "POST"])
+    def change_password():
+        lang = "en" if flask.request.args.get("lang") == "en" else "zh"
+        if flask.request.method == "GET":
+            return _password_page(lang)
+        form = flask.request.form
+        expected = flask.session.get("csrf_token")
+        if not expected or not secrets.compare_digest(expected, form.get("csrf_token", "")):
+            return _password_page(lang, TEXT[lang]["csrf"]), 400
+        if form.get("new", "") != form.get("again", ""):
+            return _password_page(lang, TEXT[lang]["differ"]), 400
+        try:
+            user = user_store.change_password(store, current_user.user.username, form.get("current", ""),
+                                              form.get("new", ""))
+        except user_store.UserError as exc:
+            return _password_page(lang, str(exc)), 400
+        flask_login.login_user(LoginUser(user))
+        return flask.redirect("/")
+
     @server.route("/logout", methods=["POST", "GET"])
     def logout():
         flask_login.logout_user()
@@ -216,7 +262,14 @@ def install(app, settings: Settings) -> None:
     @server.before_request
     def _require_login():
         path = flask.request.path
-        if path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
+        if path.startswith(PUBLIC_PREFIXES):
+            return None
+        if current_user.is_authenticated:
+            # a reset password must be changed before anything else
+            if current_user.user.must_change_password and path not in (PASSWORD_PAGE, "/logout"):
+                if path.startswith("/_dash-") or flask.request.method != "GET":
+                    return flask.jsonify({"error": "change your password first"}), 403
+                return flask.redirect(PASSWORD_PAGE)
             return None
         if path.startswith("/_dash-") or flask.request.method != "GET":
             return flask.jsonify({"error": "login required"}), 401

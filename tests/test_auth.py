@@ -207,3 +207,29 @@ def test_the_audit_log_page_is_for_admins_and_its_download_is_audited(app_server
     assert out["audit-download"]["data"]["filename"] == "audit_log.csv"
     exported = audit.search(app_server.extensions["taxmap_store"], action="export")[0]
     assert exported["actor"] == "root" and exported["target"] == "audit_log"
+
+
+def test_a_reset_password_must_be_changed_before_anything_else(app_server):
+    from dispatch import users
+
+    store = app_server.extensions["taxmap_store"]
+    ensure_user("resetme", "district_leader")
+    users.reset_password(store, "resetme", "temporary-pass-1")
+    client = app_server.test_client()
+    assert login(client, "resetme", "temporary-pass-1").status_code == 302
+    page = client.get("/")
+    assert page.status_code == 302 and page.headers["Location"] == "/account/password"
+    assert _cells(client).status_code == 403
+    form = client.get("/account/password").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    mismatch = client.post("/account/password", data={"csrf_token": token, "current": "temporary-pass-1",
+                                                      "new": "brand-new-pass-2", "again": "brand-new-pass-3"})
+    assert mismatch.status_code == 400
+    wrong = client.post("/account/password", data={"csrf_token": token, "current": "not-it-at-all",
+                                                   "new": "brand-new-pass-2", "again": "brand-new-pass-2"})
+    assert wrong.status_code == 400 and "current password is wrong" in wrong.get_data(as_text=True)
+    done = client.post("/account/password", data={"csrf_token": token, "current": "temporary-pass-1",
+                                                  "new": "brand-new-pass-2", "again": "brand-new-pass-2"})
+    assert done.status_code == 302 and client.get("/").status_code == 200
+    assert users.get_user(store, "resetme").must_change_password is False
+    assert audit.search(store, action="user.change_password")[0]["actor"] == "resetme"
