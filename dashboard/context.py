@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from taxmap import auth
 from taxmap.data.display import Display
 from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse
@@ -24,46 +25,32 @@ def warehouse() -> Warehouse:
 
 def user_scope():
     """The area the logged-in user may see (taxmap.auth): every read is narrowed to it."""
-    from taxmap import auth
-
     return auth.user_scope(_state["warehouse"])
 
 
 def may_see_rows() -> bool:
     """Whether the user may see single taxpayers' rows (analysts and admins see aggregates only)."""
-    from taxmap import auth
-
     return auth.may_see_rows()
 
 
 def may_see_quality() -> bool:
-    from taxmap import auth
-
     return auth.may_see_quality()
 
 
 def is_admin() -> bool:
-    from taxmap import auth
-
     return auth.is_admin()
 
 
 def audit_rows(actor: str | None = None, action: str | None = None, limit: int = 200) -> list[dict]:
-    from taxmap import auth
-
     return auth.audit_rows(actor, action, limit)
 
 
 def user_label() -> str | None:
     """The logged-in user's name and role, for the header (None outside a login)."""
-    from taxmap import auth
-
     return auth.user_label()
 
 
 def audit(action: str, target: str, detail: str | None = None) -> None:
-    from taxmap import auth
-
     auth.audit(action, target, detail)
 
 

@@ -1,4 +1,5 @@
-"""Boundaries layer: streets (with names) and grids, always shown, no base map needed."""
+"""Boundaries layer: streets and grids as outlines over the data layers, and their names, always
+shown, no base map needed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from taxmap import data
 from taxmap.data.display import Display
 from taxmap.warehouse import Warehouse
 
-STREET_STYLE = {"color": "#5ec8ff", "weight": 2.2, "opacity": 0.95, "fillColor": "#1b3a5c", "fillOpacity": 0.35}
+STREET_STYLE = {"color": "#5ec8ff", "weight": 2.2, "opacity": 0.95, "fill": False}
 GRID_STYLE = {"color": "#5ec8ff", "weight": 0.6, "opacity": 0.45, "fill": False}
 
 
@@ -22,15 +23,17 @@ def initial_view(bounds: list[list[float]], fit_px: int = 640) -> dict:
     return {"center": [(south + north) / 2, (west + east) / 2], "zoom": min(max(zoom, 3), 18)}
 
 
-def labels(wh: Warehouse, scope: data.Scope = data.REGION, display: Display = Display()) -> list:
-    """Street names on the map, at a point inside each street."""
+def labels(wh: Warehouse, level: str, scope: data.Scope = data.REGION, display: Display = Display()) -> list:
+    """Clickable names at a point inside each street, or each grid of the scope's streets
+    (ids {"type": "street-label" | "grid-label", "code": …} for the drill-down)."""
     return [
         dl.DivMarker(
-            position=list(reversed(display.point(row["lng"], row["lat"]))), interactive=False,
-            iconOptions={"className": "tm-street-label", "html": row["name"], "iconSize": [96, 22],
-                         "iconAnchor": [48, 11]},
+            id={"type": f"{level}-label", "code": row["code"]}, n_clicks=0,
+            position=list(reversed(display.point(row["lng"], row["lat"]))),
+            iconOptions={"className": f"tm-{level}-label", "html": row["name"], "iconSize": [110, 22],
+                         "iconAnchor": [55, 11]},
         )
-        for row in data.boundary_labels(wh, "street", scope)
+        for row in data.boundary_labels(wh, level, scope)
     ]
 
 
@@ -41,16 +44,13 @@ def _with_tooltips(collection: dict) -> dict:
     return collection
 
 
-def layer(wh: Warehouse, scope: data.Scope = data.REGION, labels_too: bool = True, filled: bool = True,
-          display: Display = Display()) -> list:
-    """Leaflet components for the boundaries: grids under streets. ``filled=False`` draws outlines
-    only, over data layers (the hexagons stay visible and clickable)."""
+def layer(wh: Warehouse, scope: data.Scope = data.REGION, display: Display = Display()) -> list:
+    """Leaflet components for the boundaries: grids under streets, outlines only, so the hexagons
+    under them stay visible and clickable."""
     grids = display.collection(data.boundaries_geojson(wh, "grid", scope))
     streets = display.collection(_with_tooltips(data.boundaries_geojson(wh, "street", scope)))
-    style = STREET_STYLE if filled else {**STREET_STYLE, "fill": False}
     return [
         dl.GeoJSON(id="boundaries-grids", data=grids, style=GRID_STYLE, interactive=False),
-        dl.GeoJSON(id="boundaries-streets", data=streets, style=style,
-                   hoverStyle={"weight": 4, "color": "#ffd166", "fillOpacity": 0.5 if filled else 0}),
-        *(labels(wh, scope, display) if labels_too else []),
+        dl.GeoJSON(id="boundaries-streets", data=streets, style=STREET_STYLE,
+                   hoverStyle={"weight": 4, "color": "#ffd166"}),
     ]

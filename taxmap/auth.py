@@ -76,29 +76,30 @@ def scope_of(user: user_store.User, wh) -> data.Scope:
     return data.Scope(streets, frozenset(user.grid_codes))
 
 
-def may_see_rows(user: user_store.User | None = None) -> bool:
+ROW_ROLES = ("district_leader", "street_leader", "officer")  # single taxpayers' rows
+QUALITY_ROLES = ("district_leader", "admin")  # rejected rows as written (names, ids)
+
+
+def _may(roles: tuple[str, ...]) -> bool:
+    """Whether the current user has one of ``roles``. Outside a web request (CLI, tests calling page
+    functions) yes; in a request without a login, no."""
+    if not flask.has_request_context():
+        return True
+    return current_user.is_authenticated and current_user.user.role in roles
+
+
+def may_see_rows() -> bool:
     """Single taxpayers' rows: not for analysts (aggregates only) nor admins."""
-    if user is None:
-        if not flask.has_request_context():
-            return True
-        if not current_user.is_authenticated:
-            return False
-        user = current_user.user
-    return user.role in ("district_leader", "street_leader", "officer")
+    return _may(ROW_ROLES)
 
 
 def may_see_quality() -> bool:
-    """The data-quality page shows rejected rows as written (names, ids): district leaders and
-    admins only."""
-    if not flask.has_request_context():
-        return True
-    return current_user.is_authenticated and current_user.user.role in ("district_leader", "admin")
+    """The data-quality page shows rejected rows as written: district leaders and admins only."""
+    return _may(QUALITY_ROLES)
 
 
 def is_admin() -> bool:
-    if not flask.has_request_context():
-        return True
-    return current_user.is_authenticated and current_user.user.role == "admin"
+    return _may(("admin",))
 
 
 def audit_rows(actor: str | None = None, action: str | None = None, limit: int = 200) -> list[dict]:
@@ -109,16 +110,20 @@ def audit_rows(actor: str | None = None, action: str | None = None, limit: int =
                             action=action or None, limit=limit)
 
 
-def user_label() -> str | None:
+def _logged_in() -> user_store.User | None:
     if flask.has_request_context() and current_user.is_authenticated:
-        return f"{current_user.user.display_name} · {current_user.user.role}"
+        return current_user.user
     return None
+
+
+def user_label() -> str | None:
+    user = _logged_in()
+    return f"{user.display_name} · {user.role}" if user else None
 
 
 def current_username() -> str | None:
-    if flask.has_request_context() and current_user.is_authenticated:
-        return current_user.user.username
-    return None
+    user = _logged_in()
+    return user.username if user else None
 
 
 LOGIN_PAGE = """<!doctype html>
@@ -194,10 +199,17 @@ def install(app, settings: Settings) -> None:
         user = user_store.get_user(store, username)
         return LoginUser(user) if user and user.active else None
 
-    def _page(lang: str, error: str = "", next_url: str = "/") -> str:
+    def _csrf_token() -> str:
         # one token per session, not per page view: a second tab or the browser's own requests
         # (favicon) must not invalidate the form already shown
-        token = flask.session.setdefault("csrf_token", secrets.token_urlsafe(24))
+        return flask.session.setdefault("csrf_token", secrets.token_urlsafe(24))
+
+    def _csrf_ok(form) -> bool:
+        expected = flask.session.get("csrf_token")
+        return bool(expected) and secrets.compare_digest(expected, form.get("csrf_token", ""))
+
+    def _page(lang: str, error: str = "", next_url: str = "/") -> str:
+        token = _csrf_token()
         t = TEXT[lang]
         return LOGIN_PAGE.format(lang="zh-CN" if lang == "zh" else "en", title=t["title"], csrf=token,
                                  next=html.escape(next_url), user_label=t["user"], password_label=t["password"],
@@ -209,8 +221,7 @@ def install(app, settings: Settings) -> None:
         if flask.request.method == "GET":
             return _page(lang, next_url=_safe_next(flask.request.args.get("next")))
         form = flask.request.form
-        expected = flask.session.get("csrf_token")
-        if not expected or not secrets.compare_digest(expected, form.get("csrf_token", "")):
+        if not _csrf_ok(form):
             return _page(lang, TEXT[lang]["csrf"], _safe_next(form.get("next"))), 400
         result = user_store.authenticate(
             store, form.get("username", "").strip(), form.get("password", ""),
@@ -224,7 +235,7 @@ def install(app, settings: Settings) -> None:
         return flask.redirect(_safe_next(form.get("next")))
 
     def _password_page(lang: str, error: str = "") -> str:
-        token = flask.session.setdefault("csrf_token", secrets.token_urlsafe(24))
+        token = _csrf_token()
         t = TEXT[lang]
         return PASSWORD_FORM.format(lang="zh-CN" if lang == "zh" else "en", title=t["change"], hint=t["change_hint"],
                                     csrf=token, current_label=t["current"], new_label=t["new"],
@@ -236,8 +247,7 @@ def install(app, settings: Settings) -> None:
         if flask.request.method == "GET":
             return _password_page(lang)
         form = flask.request.form
-        expected = flask.session.get("csrf_token")
-        if not expected or not secrets.compare_digest(expected, form.get("csrf_token", "")):
+        if not _csrf_ok(form):
             return _password_page(lang, TEXT[lang]["csrf"]), 400
         if form.get("new", "") != form.get("again", ""):
             return _password_page(lang, TEXT[lang]["differ"]), 400

@@ -264,3 +264,11 @@ def test_overlays_align_with_gcj02_tiles(wh, small_region):
         context.configure(previous)
     assert _find(home.layout(), "base-tiles") is None  # no base map unless configured
 
+
+
+def test_a_view_with_too_many_cells_gets_a_coarser_resolution(wh):
+    bounds = data.region_bounds(wh)
+    res, rows = hexes.cells_for_zoom(wh, data.REGION, 16, bounds)  # zoom 16 asks for res 10
+    assert res < 10
+    assert len(hexes.cells_in_view(wh, res, bounds)) <= hexes.MAX_CELLS < len(hexes.cells_in_view(wh, res + 1, bounds))
+    assert rows == hexes.hex_cells(wh, data.REGION, res, bounds)

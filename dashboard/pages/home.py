@@ -221,19 +221,6 @@ def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.S
     ])
 
 
-def _labels(wh, display, level: str, scope: data.Scope = data.REGION) -> list:
-    """Clickable names: streets on the district map, a street's grids once it is open."""
-    return [
-        dl.DivMarker(
-            id={"type": f"{level}-label", "code": row["code"]}, n_clicks=0,
-            position=list(reversed(display.point(row["lng"], row["lat"]))),
-            iconOptions={"className": f"tm-{level}-label", "html": row["name"], "iconSize": [110, 22],
-                         "iconAnchor": [55, 11]},
-        )
-        for row in data.boundary_labels(wh, level, scope)
-    ]
-
-
 def layout(lang: str | None = None, **_query) -> html.Div:
     lang = normalise_lang(lang)
     wh = context.warehouse()
@@ -267,10 +254,10 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                         dl.GeoJSON(id="hexes", data=None, style=hex_layer.HEX_STYLE,
                                    hideout=hex_layer.hideout("density", "n_taxpayers", {}, []),
                                    hoverStyle={"weight": 2.5, "color": "#ffd166"}),
-                        *boundaries.layer(wh, scope, labels_too=False, filled=False, display=display),
+                        *boundaries.layer(wh, scope, display=display),
                         dl.GeoJSON(id="points", data=None, pointToLayer=hex_layer.POINT_TO_LAYER,
                                    hideout={"kindColors": hex_layer.KIND_COLORS}),
-                        *_labels(wh, display, "street", scope),
+                        *boundaries.labels(wh, "street", scope, display),
                         dl.LayerGroup(id="grid-labels", children=[]),
                         dl.ScaleControl(position="bottomleft", imperial=False),
                     ],
@@ -307,15 +294,6 @@ def _filters(values: list) -> hexes.Filters:
     return hexes.Filters.from_dict(dict(zip(FILTERS, values, strict=True)))
 
 
-def cells_for_view(wh, scope: data.Scope, zoom: float | None, bounds, filters: hexes.Filters) -> tuple[int, list]:
-    """The resolution zoom asks for, made coarser while the view would hold too many cells."""
-    res = hexes.resolution_for_zoom(zoom)
-    while True:
-        if res == hexes.RESOLUTIONS[0] or len(hexes.cells_in_view(wh, res, bounds)) <= hexes.MAX_CELLS:
-            return res, hexes.hex_cells(wh, scope, res, bounds, filters)
-        res -= 1
-
-
 @callback(Output("metric", "options"), Output("metric", "value"), Input("layer", "value"), State("lang", "data"))
 def _metric_for_layer(layer: str, lang: str):
     return _metric_options(layer, lang), hex_layer.LAYERS[layer]["metrics"][0]
@@ -333,7 +311,7 @@ def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None)
             hexes.discrepancy_points(wh, scope, bounds, filters.discrepancy_kind), lang, display)
     if trigger == "layer":
         return no_update, no_update, no_update, points
-    res, rows = cells_for_view(wh, scope, zoom, bounds, filters)
+    res, rows = hexes.cells_for_zoom(wh, scope, zoom, bounds, filters)
     return (hex_layer.feature_collection(rows, lang, display), hex_layer.all_breaks(rows),
             {"res": res, "n": len(rows)}, points)
 
@@ -431,7 +409,7 @@ def drill_update(trigger, area: dict | None, region_name: str, lang: str):
     street_name = data.area_name(wh, "street", area["street"]) if area else None
     grid_name = data.area_name(wh, "grid", area["grid"]) if area and area["grid"] else None
     scope = _scope(area)
-    grid_labels = _labels(wh, display, "grid", data.Scope(frozenset({area["street"]}))) \
+    grid_labels = boundaries.labels(wh, "grid", data.Scope(frozenset({area["street"]})), display) \
         if area and not area["grid"] else []
     return (area, {"bounds": display.bounds_out(_area_bounds(wh, area)), "transition": "flyToBounds"},
             _crumbs(region_name, street_name, lang, grid_name), overview_card(wh, scope, lang), grid_labels)

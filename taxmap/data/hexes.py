@@ -151,8 +151,22 @@ def hex_cells(wh: Warehouse, scope: Scope, res: int, bounds: list[list[float]] |
     """One dict per cell in view that holds a taxpayer or a unit of the scope: h3 and every metric."""
     if res not in RESOLUTIONS:
         raise ValueError(f"resolution {res} is not one of {RESOLUTIONS}")
-    filters = filters or Filters()
+    return _cell_rows(wh, scope, res, cells_in_view(wh, res, bounds), filters or Filters())
+
+
+def cells_for_zoom(wh: Warehouse, scope: Scope, zoom: float | None, bounds: list[list[float]] | None,
+                   filters: Filters | None = None) -> tuple[int, list[dict]]:
+    """The resolution the zoom asks for, made coarser while the view would hold more than MAX_CELLS
+    cells, and the rows of ``hex_cells`` at it (the cells in view are found once)."""
+    res = resolution_for_zoom(zoom)
     cells = cells_in_view(wh, res, bounds)
+    while res > RESOLUTIONS[0] and len(cells) > MAX_CELLS:
+        res -= 1
+        cells = cells_in_view(wh, res, bounds)
+    return res, _cell_rows(wh, scope, res, cells, filters or Filters())
+
+
+def _cell_rows(wh: Warehouse, scope: Scope, res: int, cells: list[str], filters: Filters) -> list[dict]:
     if not cells:
         return []
     if scope.street_codes is None and scope.grid_codes is None and not filters.on_taxpayers:
