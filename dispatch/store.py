@@ -1,4 +1,4 @@
-"""The transactional store: users and the audit log now, tasks next (issue 7).
+"""The transactional store: users, the audit log and the verification tasks (docs/tasks.md).
 
 SQLite (WAL, foreign keys, a busy timeout) in the data folder by default; PostgreSQL when
 ``TAXMAP_DATABASE_URL`` says so. The schema is an ordered list of migrations applied once each and
@@ -30,6 +30,7 @@ users = sa.Table(
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime, nullable=True),
     sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
+    sa.Column("officer_id", sa.String(64), nullable=True),  # an officer's id in `officers` (migration 2)
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
@@ -56,20 +57,83 @@ migrations_table = sa.Table(
 )
 
 
-def _append_only(conn: Connection) -> None:
-    """The audit log refuses UPDATE and DELETE in the database itself, not only in this code."""
+tasks = sa.Table(
+    "tasks", metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject_key", sa.String(160), nullable=False),  # "R:<record_id>|T:<taxpayer_id>"
+    sa.Column("record_id", sa.String(64), nullable=True),
+    sa.Column("taxpayer_id", sa.String(64), nullable=True),
+    sa.Column("subject_name", sa.String(256), nullable=False, default=""),
+    sa.Column("street_code", sa.String(32), nullable=True),
+    sa.Column("grid_code", sa.String(32), nullable=True),
+    sa.Column("h3_9", sa.String(16), nullable=True),
+    sa.Column("lng", sa.Float, nullable=True),
+    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("priority", sa.Float, nullable=False, default=0.0),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("officer_id", sa.String(64), nullable=True),
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, default=1),  # optimistic locking
+    # kind|subject while the task is open, NULL once closed or canceled: unique, so a subject never has
+    # two open tasks of one kind, whoever dispatches them and however concurrently
+    sa.Column("open_key", sa.String(200), nullable=True, unique=True),
+    sa.Column("evidence", sa.Text, nullable=False, default="{}"),  # JSON, copied from the warehouse
+    sa.Column("result_code", sa.String(32), nullable=True),
+    sa.Column("result_taxpayer_id", sa.String(64), nullable=True),
+    sa.Column("result_note", sa.Text, nullable=True),
+    sa.Column("photo", sa.String(256), nullable=True),
+    sa.Column("reported_at", sa.DateTime, nullable=True),
+    sa.Column("closed_at", sa.DateTime, nullable=True),
+    sa.Index("ix_tasks_state", "state"),
+    sa.Index("ix_tasks_officer", "officer_id", "state"),
+    sa.Index("ix_tasks_street", "street_code", "state"),
+)
+
+task_events = sa.Table(
+    "task_events", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tasks.task_id"), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_state", sa.String(16), nullable=True),
+    sa.Column("to_state", sa.String(16), nullable=False),
+    sa.Column("officer_id", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index("ix_task_events_task", "task_id"),
+    sa.Index("ix_task_events_at", "at"),
+)
+
+task_batches = sa.Table(
+    "task_batches", metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # dispatch | random_check
+    sa.Column("params", sa.Text, nullable=False),  # JSON: the selection, or the draw's seed and ratios
+    sa.Column("n_tasks", sa.Integer, nullable=False),
+)
+
+
+def _append_only(conn: Connection, table: str = "audit_log") -> None:
+    """``table`` refuses UPDATE and DELETE in the database itself, not only in this code."""
     if conn.dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             conn.exec_driver_sql(
-                f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
-                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
-            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$")
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$")
         conn.exec_driver_sql(
-            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()")
 
 
 def _users_and_audit(conn: Connection) -> None:
@@ -77,9 +141,17 @@ def _users_and_audit(conn: Connection) -> None:
     _append_only(conn)
 
 
+def _tasks(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[task_batches, tasks, task_events])
+    _append_only(conn, "task_events")
+    if "officer_id" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}:
+        conn.exec_driver_sql("ALTER TABLE users ADD COLUMN officer_id VARCHAR(64)")
+
+
 # (version, name, step): append new ones, never edit an applied one
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and the append-only audit log", _users_and_audit),
+    (2, "tasks, their append-only events and batches; users.officer_id", _tasks),
 ]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from dispatch.store import engine, open_store
 
 from tiny_region import write_tiny_region
 
@@ -15,6 +18,14 @@ from tiny_region import write_tiny_region
 # starts: never the developer's own data/taxmap.sqlite.
 os.environ.setdefault("TAXMAP_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='taxmap-test-')}/store.sqlite")
 os.environ.setdefault("TAXMAP_SECRET_KEY", "tests-only-secret")
+PG_URL = os.environ.get("TAXMAP_TEST_DATABASE_URL")
+
+
+def pg_schema_url(schema: str) -> str:
+    """TAXMAP_TEST_DATABASE_URL with ``schema`` first on the search path."""
+    separator = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+
 
 
 @pytest.fixture
@@ -46,3 +57,26 @@ def small_region(tmp_path_factory):
     generate(scale="small", seed=7, out=base)
     result = run_etl(base / "input", base / "out")
     return base, result.warehouse
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """A migrated task store: SQLite in tmp_path, and PostgreSQL in a schema of its own when
+    TAXMAP_TEST_DATABASE_URL is set (.ci/run sets it when the server answers)."""
+    if request.param == "sqlite":
+        eng = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+        yield eng
+        eng.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need TAXMAP_TEST_DATABASE_URL (.ci/run sets it when the server answers)")
+    schema = f"taxmap_test_{uuid.uuid4().hex[:10]}"
+    admin = engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"create schema {schema}")
+    eng = open_store(pg_schema_url(schema))
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"drop schema {schema} cascade")
+    admin.dispose()

@@ -6,37 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from dispatch import audit, users
-from dispatch.store import MIGRATIONS, audit_log, engine, migrate, open_store
+from dispatch.store import MIGRATIONS, audit_log, migrate, open_store
 
-PG_URL = os.environ.get("TAXMAP_TEST_DATABASE_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        eng = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
-        yield eng
-        eng.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("PostgreSQL tests need TAXMAP_TEST_DATABASE_URL (.ci/run sets it when the server answers)")
-    schema = f"taxmap_test_{uuid.uuid4().hex[:10]}"
-    admin = engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"create schema {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    eng = open_store(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"drop schema {schema} cascade")
-    admin.dispose()
 
 
 def test_migrations_apply_once(store):
