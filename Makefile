@@ -28,6 +28,7 @@ etl: demo
 
 serve: etl
 	TAXMAP_WAREHOUSE_DIR=$(WAREHOUSE) $(VENV)/bin/taxmap users demo
+	TAXMAP_WAREHOUSE_DIR=$(WAREHOUSE) $(VENV)/bin/taxmap tasks demo
 	@echo "open http://127.0.0.1:8050 and sign in with one of the logins above"
 	$(VENV)/bin/taxmap serve --warehouse $(WAREHOUSE)
 

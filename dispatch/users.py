@@ -40,11 +40,13 @@ class User:
     active: bool
     locked_until: dt.datetime | None
     must_change_password: bool
+    officer_id: str | None = None  # an officer's id in the roster (`officers`): the tasks assigned to it
 
     @classmethod
     def from_row(cls, row) -> User:
         return cls(row.user_id, row.username, row.display_name, row.role, _codes(row.street_codes),
-                   _codes(row.grid_codes), bool(row.active), row.locked_until, bool(row.must_change_password))
+                   _codes(row.grid_codes), bool(row.active), row.locked_until, bool(row.must_change_password),
+                   row.officer_id)
 
 
 def _codes(text: str | None) -> frozenset[str]:
@@ -67,12 +69,18 @@ def _check_area(role: str, streets: frozenset[str], grids: frozenset[str]) -> No
         raise UserError("an officer needs its grid code(s) (--grids)")
 
 
+def _check_officer(role: str, officer_id: str | None) -> None:
+    if officer_id and role != "officer":
+        raise UserError("only an officer user links to an officer id (--officer)")
+
+
 def add_user(eng: Engine, username: str, password: str, role: str, *, display_name: str = "",
              streets: frozenset[str] = frozenset(), grids: frozenset[str] = frozenset(), actor: str = "cli",
-             must_change_password: bool = False) -> User:
+             must_change_password: bool = False, officer_id: str | None = None) -> User:
     if not USERNAME.match(username):
         raise UserError(f"username {username!r}: 3–64 letters, digits, '.', '_' or '-'")
     _check_area(role, streets, grids)
+    _check_officer(role, officer_id)
     _check_password(password)
     stamp = now()
     with eng.begin() as conn:
@@ -82,9 +90,11 @@ def add_user(eng: Engine, username: str, password: str, role: str, *, display_na
             username=username, display_name=display_name or username, role=role,
             street_codes=";".join(sorted(streets)), grid_codes=";".join(sorted(grids)),
             password_hash=_hasher.hash(password), active=True, failed_logins=0, locked_until=None,
-            must_change_password=must_change_password, created_at=stamp, updated_at=stamp))
+            must_change_password=must_change_password, officer_id=officer_id or None, created_at=stamp,
+            updated_at=stamp))
         audit.record(conn, actor, "user.add", username, "ok",
-                     f"role={role} streets={';'.join(sorted(streets))} grids={';'.join(sorted(grids))}")
+                     f"role={role} streets={';'.join(sorted(streets))} grids={';'.join(sorted(grids))}"
+                     + (f" officer={officer_id}" if officer_id else ""))
     return get_user(eng, username)
 
 

@@ -111,16 +111,22 @@ def _demo_users(eng, users) -> None:
 
     wh = Warehouse(get_settings().warehouse_path)
     street = wh.query("select street_code, street_name from stg_streets order by street_code limit 1")[0]
+    # the demo officer is the street's first grid worker of the roster, with its grids
+    roster = wh.query("select officer_id, grid_codes from stg_officers where street_code = ? and role = 'grid_worker' "
+                      "order by officer_id limit 1", [street["street_code"]])
     grid = wh.query("select grid_code from stg_grids where street_code = ? order by grid_code limit 1",
                     [street["street_code"]])[0]["grid_code"]
+    officer_id, grids = (roster[0]["officer_id"], frozenset(roster[0]["grid_codes"])) if roster else (None, {grid})
     wh.close()
     print("demo logins (demo data only):")
     for username, role, password, name in DEMO_USERS:
         if users.get_user(eng, username) is None:
             users.add_user(eng, username, password, role, display_name=name,
                            streets=frozenset({street["street_code"]}) if role == "street_leader" else frozenset(),
-                           grids=frozenset({grid}) if role == "officer" else frozenset(), actor="make run")
-        area = street["street_name"] if role == "street_leader" else grid if role == "officer" else "全区"
+                           grids=grids if role == "officer" else frozenset(),
+                           officer_id=officer_id if role == "officer" else None, actor="make run")
+        area = (street["street_name"] if role == "street_leader"
+                else f"{officer_id or ''} {';'.join(sorted(grids))}" if role == "officer" else "全区")
         print(f"  {username:<9} {password:<19} {role:<16} {area}")
 
 
@@ -137,7 +143,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
     try:
         if args.users_command == "add":
             user = users.add_user(eng, args.username, _read_password(args), args.role, display_name=args.name or "",
-                                  streets=codes(args.streets), grids=codes(args.grids))
+                                  streets=codes(args.streets), grids=codes(args.grids), officer_id=args.officer)
             print(f"added {user.username} ({user.role})")
         elif args.users_command == "list":
             print(f"{'username':<20}{'role':<18}{'active':<8}{'locked until':<18}area")
@@ -158,6 +164,72 @@ def _cmd_users(args: argparse.Namespace) -> int:
             print(f"new password set for {args.username}; it must be changed at the next login")
     except users.UserError as exc:
         print(f"taxmap users: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _leader(eng, users, username: str):
+    from dispatch.tasks import Actor
+
+    user = users.get_user(eng, username)
+    if user is None or not user.active or user.role not in ("district_leader", "street_leader"):
+        raise users.UserError(f"--as {username!r}: an active district_leader or street_leader user")
+    return Actor.of(user)
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    from dispatch import sources, tasks, users
+    from dispatch.store import open_store
+    from taxmap import data
+    from taxmap.settings import get_settings
+    from taxmap.warehouse import Warehouse, WarehouseMissing
+
+    settings = get_settings()
+    eng = open_store(settings.resolved_database_url)
+    try:
+        if args.tasks_command == "export-results":
+            path, n = tasks.export_results(eng, Path(args.out))
+            print(f"wrote {n} approved result(s) to {path}; put it in the input folder of the next `taxmap etl`")
+            return 0
+        wh = Warehouse(settings.warehouse_path)
+        if args.tasks_command == "demo":
+            if tasks.summary(eng)["total"]:
+                print("the task store has tasks already: demo tasks not added")
+                return 0
+            actor = _leader(eng, users, "street")
+            selection = sources.Selection(data.Scope(actor.street_codes), kinds=sources.DISCREPANCY_KINDS
+                                          + ("high_risk",))
+            result = tasks.dispatch(eng, sources.candidates(wh, selection), sources.officers(wh), actor,
+                                    params=selection.params())
+            print(f"demo tasks: {result.created} dispatched in the street leader's street (batch {result.batch_id})")
+            return 0
+        actor = _leader(eng, users, args.actor)
+        scope = data.Scope(actor.street_codes) if actor.role == "street_leader" else data.REGION
+        if args.streets:
+            asked = frozenset(args.streets.split(";"))
+            if actor.role == "street_leader" and not asked <= actor.street_codes:
+                raise users.UserError(f"--streets: {args.actor} leads {';'.join(sorted(actor.street_codes))} only")
+            scope = scope.narrow(data.Scope(asked))
+        if args.tasks_command == "dispatch":
+            selection = sources.Selection(scope, kinds=tuple(args.kinds.split(";")))
+            found = sources.candidates(wh, selection)
+            if args.dry_run:
+                plan = tasks.plan(eng, found, sources.officers(wh))
+                print(f"would create {len(plan.rows)} task(s), {plan.duplicates} already open")
+                for officer_id, n in sorted(plan.per_officer().items(), key=lambda kv: str(kv[0])):
+                    print(f"  {officer_id or '(unassigned)':<20}{n}")
+                return 0
+            result = tasks.dispatch(eng, found, sources.officers(wh), actor, params=selection.params())
+        else:  # random
+            exclude = frozenset(t["taxpayer_id"] for t in tasks.list_tasks(eng, kinds=["random_check"],
+                                                                               states=tasks.OPEN))
+            draw = sources.random_draw(wh, scope, args.n, args.seed, cell_weight=args.cell_weight,
+                                       industry_weight=args.industry_weight, exclude=exclude)
+            result = tasks.dispatch(eng, draw.candidates, sources.officers(wh), actor, params=draw.params,
+                                    batch_kind="random_check")
+        print(f"batch {result.batch_id}: {result.created} task(s) created, {result.duplicates} already open")
+    except (users.UserError, tasks.TaskError, ValueError, WarehouseMissing) as exc:
+        print(f"taxmap tasks: {exc}", file=sys.stderr)
         return 2
     return 0
 
@@ -201,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="display name (default: the username)")
     add.add_argument("--streets", help="street codes, ';'-separated (street_leader)")
     add.add_argument("--grids", help="grid codes, ';'-separated (officer)")
+    add.add_argument("--officer", help="the officer's officer_id in the roster (officer): its assigned tasks")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
     usub.add_parser("list", help="list users")
     usub.add_parser("demo", help="create one demo user per role for the demo region and print the logins")
@@ -211,6 +284,26 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
     usr.set_defaults(func=_cmd_users)
+
+    tsk = sub.add_parser("tasks", help="verification tasks: dispatch, random checks, export results for the ETL")
+    tsub = tsk.add_subparsers(dest="tasks_command", required=True)
+    exp = tsub.add_parser("export-results", help="write task_results.csv (approved reports) for the next ETL")
+    exp.add_argument("--out", required=True, help="folder to write task_results.csv into")
+    dis = tsub.add_parser("dispatch", help="dispatch tasks for the discrepancies (and high-risk taxpayers) of an area")
+    dis.add_argument("--as", dest="actor", required=True, help="the leader user dispatching (audited)")
+    dis.add_argument("--kinds", default="unregistered;not_found;address_mismatch;status_conflict",
+                     help="';'-separated: unregistered, not_found, address_mismatch, status_conflict, high_risk")
+    dis.add_argument("--streets", help="';'-separated street codes (default: all the user leads)")
+    dis.add_argument("--dry-run", action="store_true", help="print the tasks per officer, create nothing")
+    rnd = tsub.add_parser("random", help="draw a risk-weighted random check (双随机), reproducible by seed")
+    rnd.add_argument("--as", dest="actor", required=True, help="the leader user drawing (audited)")
+    rnd.add_argument("--n", type=int, required=True, help="how many taxpayers")
+    rnd.add_argument("--seed", type=int, required=True, help="the seed (recorded with the batch)")
+    rnd.add_argument("--streets", help="';'-separated street codes (default: all the user leads)")
+    rnd.add_argument("--cell-weight", type=float, default=2.0, help="weight of the cell's high-risk share (2)")
+    rnd.add_argument("--industry-weight", type=float, default=1.0, help="weight of the industry's high-risk share (1)")
+    tsub.add_parser("demo", help="demo region only: dispatch the street leader's street once")
+    tsk.set_defaults(func=_cmd_tasks)
 
     cat = sub.add_parser("risk-catalogue", help="write the risk indicator catalogue (docs/risk-indicators*.md)")
     cat.add_argument("--check", action="store_true", help="only check that the catalogue is up to date")
