@@ -41,6 +41,25 @@ def is_admin() -> bool:
     return auth.is_admin()
 
 
+def may_dispatch() -> bool:
+    """District and street leaders dispatch and review tasks (/dispatch)."""
+    return auth.has_role("district_leader", "street_leader")
+
+
+def is_officer() -> bool:
+    return auth.has_role("officer")
+
+
+def store():
+    """The task store (users, audit, tasks): SQLAlchemy engine opened by taxmap.auth."""
+    return auth.store()
+
+
+def actor():
+    """The logged-in user as a task actor (dispatch.tasks.Actor), or None outside a login."""
+    return auth.actor()
+
+
 def audit_rows(actor: str | None = None, action: str | None = None, limit: int = 200) -> list[dict]:
     return auth.audit_rows(actor, action, limit)
 

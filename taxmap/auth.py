@@ -88,6 +88,24 @@ def _may(roles: tuple[str, ...]) -> bool:
     return current_user.is_authenticated and current_user.user.role in roles
 
 
+def has_role(*roles: str) -> bool:
+    """Whether a user is logged in with one of ``roles`` (False outside a request: pages that act
+    for someone need someone)."""
+    return flask.has_request_context() and current_user.is_authenticated and current_user.user.role in roles
+
+
+def store():
+    return flask.current_app.extensions["taxmap_store"]
+
+
+def actor():
+    """The logged-in user as a task actor, or None."""
+    from dispatch.tasks import Actor
+
+    user = _logged_in()
+    return Actor.of(user) if user else None
+
+
 def may_see_rows() -> bool:
     """Single taxpayers' rows: not for analysts (aggregates only) nor admins."""
     return _may(ROW_ROLES)

@@ -10,7 +10,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import context
-from dashboard.components import no_warehouse_page
+from dashboard.components import header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 
 dash.register_page(__name__, path="/admin/audit", title="审计日志")
@@ -20,14 +20,7 @@ COLUMNS = ("at", "actor", "action", "target", "outcome", "detail", "remote_addr"
 
 
 def _header(lang: str) -> html.Header:
-    query = "" if lang == "zh" else "?lang=en"
-    return html.Header(className="tm-header", children=[
-        html.Span(t("audit.title", lang), className="tm-title"),
-        html.Nav(className="tm-nav", children=[
-            html.A(t("nav.map", lang), href=f"/{query}", className="tm-nav-link"),
-            html.A(t("nav.logout", lang), href="/logout", className="tm-nav-link"),
-        ]),
-    ])
+    return header(lang, "audit", [html.Span(t("audit.title", lang), className="tm-region")])
 
 
 def table(rows: list[dict], lang: str) -> html.Table:

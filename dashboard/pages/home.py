@@ -13,7 +13,7 @@ import h3
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import context
-from dashboard.components import no_warehouse_page
+from dashboard.components import header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from layers import boundaries
 from layers import discrepancies as discrepancies_layer
@@ -28,24 +28,8 @@ FILTERS = ("industry", "taxpayer_type", "entity_type", "credit_rating", "status"
 DETAIL_ROWS = 20
 
 
-def _header(lang: str, region_name: str, current: str = "map") -> html.Header:
-    other = "en" if lang == "zh" else "zh"
-    query = "" if lang == "zh" else "?lang=en"
-    return html.Header(className="tm-header", children=[
-        html.Div(className="tm-header-left", children=[
-            html.Span(t("app.title", lang), className="tm-title"),
-            html.Nav(className="tm-crumbs", id="breadcrumb", children=_crumbs(region_name, None, lang)),
-        ]),
-        html.Nav(className="tm-nav", children=[
-            html.A(t("nav.map", lang), href=f"/{query}", className="tm-nav-link tm-active" if current == "map"
-                   else "tm-nav-link", id="nav-map"),
-            html.A(t("nav.quality", lang), href=f"/quality{query}", className="tm-nav-link", id="nav-quality"),
-            html.A(t("app.switch_lang", lang), href=f"?lang={other}", className="tm-lang", id="lang-switch"),
-            *([html.Span(context.user_label(), className="tm-user", id="user-label"),
-               html.A(t("nav.logout", lang), href="/logout", className="tm-nav-link", id="logout")]
-              if context.user_label() else []),
-        ]),
-    ])
+def _header(lang: str, region_name: str) -> html.Header:
+    return header(lang, "map", [html.Nav(className="tm-crumbs", id="breadcrumb", children=_crumbs(region_name, None, lang))])
 
 
 def _crumbs(region_name: str, street_name: str | None, lang: str, grid_name: str | None = None) -> list:

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
 from dashboard import context
-from dashboard.components import no_warehouse_page
+from dashboard.components import header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from taxmap.data import quality as q
 from taxmap.warehouse import WarehouseMissing
@@ -40,16 +40,8 @@ def _thead(keys: list[str], lang: str) -> html.Thead:
 
 
 def _header(lang: str, region_name: str) -> html.Header:
-    other = "en" if lang == "zh" else "zh"
-    return html.Header(className="tm-header", children=[
-        html.Div([html.Span(t("app.title", lang), className="tm-title"),
-                  html.Span(t("quality.title", lang), className="tm-region"),
-                  html.Span(region_name, className="tm-region", id="region-name")]),
-        html.Div(className="tm-q-nav", children=[
-            html.A(t("quality.nav_map", lang), href="/" if lang == "zh" else "/?lang=en", className="tm-lang"),
-            html.A(t("app.switch_lang", lang), href=f"?lang={other}", className="tm-lang", id="lang-switch"),
-        ]),
-    ])
+    return header(lang, "quality", [html.Span(t("quality.title", lang), className="tm-region"),
+                                    html.Span(region_name, className="tm-region", id="region-name")])
 
 
 def run_card(run: dict, sources: list[dict], lang: str) -> html.Section:
