@@ -148,6 +148,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "map.filters": {"zh": "筛选", "en": "Filters"},
     "map.select_mode": {"zh": "多选（点击加入/移出）", "en": "Multi-select (click to add/remove)"},
     "map.clear_selection": {"zh": "清除选择", "en": "Clear selection"},
+    "map.show_tasks": {"zh": "显示核查任务", "en": "Show verification tasks"},
+    "map.dispatch": {"zh": "派发核查任务 ›", "en": "Dispatch tasks ›"},
     "map.cell": {"zh": "六边形", "en": "Cell"},
     "map.no_data": {"zh": "视野内无数据", "en": "No data in view"},
     "map.legend_cells": {"zh": "H3 分辨率 {res} · 视野内 {n} 个六边形", "en": "H3 resolution {res} · {n} cells in view"},

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     session_minutes: int = Field(30, description="A session ends after this many minutes without a request")
     login_max_failures: int = Field(5, description="Failed logins in a row before an account is locked")
     login_lockout_minutes: int = Field(15, description="How long a locked account stays locked")
+    photo_dir: Path | None = Field(None, description="Where officers' site photos are kept; default DATA_DIR/photos")
+
+    @property
+    def resolved_photo_dir(self) -> Path:
+        return self.photo_dir or self.data_dir / "photos"
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,10 +11,6 @@ from taxmap.data import tasks as task_data
 from taxmap.settings import Settings
 
 
-def photo_root(settings: Settings):
-    return settings.data_dir / "photos"
-
-
 def install(server: flask.Flask, settings: Settings) -> None:
     @server.route("/tasks/photo/<int:task_id>")
     def task_photo(task_id: int):
@@ -22,7 +18,7 @@ def install(server: flask.Flask, settings: Settings) -> None:
         task = T.get_task(store, task_id)
         if task is None or not task_data.may_read(auth.actor(), task) or not task["photo"]:
             flask.abort(404)  # the same answer for "not yours" and "not there"
-        path = photos.resolve(photo_root(settings), task["photo"])
+        path = photos.resolve(settings.resolved_photo_dir, task["photo"])
         if path is None:
             flask.abort(404)
         auth.audit("view.photo", f"task {task_id}")

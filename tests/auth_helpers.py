@@ -11,13 +11,13 @@ from dispatch.store import open_store
 PASSWORD = "test-pass-2026"
 
 
-def ensure_user(username: str, role: str, streets=(), grids=()) -> str:
+def ensure_user(username: str, role: str, streets=(), grids=(), officer_id: str | None = None) -> str:
     """A user in the test store (TAXMAP_DATABASE_URL, set by conftest.py); returns its username."""
     store = open_store(os.environ["TAXMAP_DATABASE_URL"])
     try:
         if users.get_user(store, username) is None:
             users.add_user(store, username, PASSWORD, role, streets=frozenset(streets), grids=frozenset(grids),
-                           actor="tests")
+                           actor="tests", officer_id=officer_id)
     finally:
         store.dispose()
     return username

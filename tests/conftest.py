@@ -18,6 +18,7 @@ from tiny_region import write_tiny_region
 # starts: never the developer's own data/taxmap.sqlite.
 os.environ.setdefault("TAXMAP_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='taxmap-test-')}/store.sqlite")
 os.environ.setdefault("TAXMAP_SECRET_KEY", "tests-only-secret")
+os.environ.setdefault("TAXMAP_PHOTO_DIR", tempfile.mkdtemp(prefix="taxmap-photos-"))
 PG_URL = os.environ.get("TAXMAP_TEST_DATABASE_URL")
 
 

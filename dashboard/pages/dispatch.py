@@ -63,7 +63,7 @@ def workload_card(lang: str) -> html.Section:
         html.H2(t("dispatch.workload", lang)),
         _table(["dispatch.col.officer", "dispatch.col.open", "dispatch.col.waiting", "dispatch.col.accepted",
                 "dispatch.col.reported", "dispatch.col.overdue", "dispatch.col.closed"],
-               [[f"{names.get(r['officer_id'], r['officer_id'])} ({r['officer_id']})", _fmt(r["open"]),
+               [[html.Span(names.get(r["officer_id"], r["officer_id"]), title=r["officer_id"]), _fmt(r["open"]),
                  _fmt(r["waiting"]), _fmt(r["accepted"]), _fmt(r["reported"]), _fmt(r["overdue"]), _fmt(r["closed"])]
                 for r in rows], lang, "workload-table") if rows else html.P(t("dispatch.none", lang),
                                                                               className="tm-muted")])
@@ -128,6 +128,10 @@ def _random_panel(lang: str) -> html.Section:
     ])
 
 
+# AG Grid's theming API, in the command-room colours (assets/style.css)
+GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d1b2e', foregroundColor: '#e6f0ff', "
+              "headerBackgroundColor: '#12243b', oddRowBackgroundColor: '#10213a', borderColor: '#1f3a5a', "
+              "accentColor: '#5ec8ff', fontFamily: 'inherit', fontSize: 13, headerTextColor: '#8fa8c8'})")
 COLUMNS = ("task_id", "kind", "name", "street", "grid_code", "officer", "state", "due", "priority")
 
 
@@ -136,10 +140,10 @@ def _grid(lang: str) -> dag.AgGrid:
     cols[0].update(width=90, filter="agNumberColumnFilter")
     cols[-1].update(width=90, filter="agNumberColumnFilter")
     return dag.AgGrid(
-        id="tasks-grid", rowData=[], columnDefs=cols, className="ag-theme-alpine-dark tm-grid",
+        id="tasks-grid", rowData=[], columnDefs=cols, className="tm-grid",
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
         dashGridOptions={"rowSelection": {"mode": "multiRow"}, "pagination": True, "paginationPageSize": 50,
-                         "theme": "legacy", "localeText": {"noRowsToShow": t("dispatch.none", lang)}},
+                         "theme": {"function": GRID_THEME}, "localeText": {"noRowsToShow": t("dispatch.none", lang)}},
         getRowId="params.data.task_id", getRowStyle={"styleConditions": [
             {"condition": "params.data.overdue", "style": {"color": "#ff8a8a"}}]},
         style={"height": "460px", "width": "100%"})
@@ -335,7 +339,10 @@ def _guard():
           State("dispatch-lang", "data"), prevent_initial_call=True)
 def _preview(_n, street, kinds, cells, lang):
     _guard()
-    return preview(street, kinds, cells, normalise_lang(lang))
+    try:
+        return preview(street, kinds, cells, normalise_lang(lang))
+    except (T.TaskError, ValueError) as exc:
+        return html.P(str(exc), className="tm-muted")
 
 
 @callback(Output("dispatch-result", "children"), Output("dispatch-changed", "data"),

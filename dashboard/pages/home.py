@@ -18,6 +18,8 @@ from dashboard.i18n import normalise_lang, t
 from layers import boundaries
 from layers import discrepancies as discrepancies_layer
 from layers import hexes as hex_layer
+from layers import tasks as tasks_layer
+from taxmap.data import tasks as task_data
 from taxmap import data
 from taxmap.data import hexes
 from taxmap.warehouse import WarehouseMissing
@@ -75,6 +77,10 @@ def _controls(wh, lang: str) -> html.Aside:
         dcc.Checklist(id="select-mode", className="tm-check",
                       options=[{"label": t("map.select_mode", lang), "value": "multi"}], value=[]),
         html.Button(t("map.clear_selection", lang), id="clear-selection", n_clicks=0, className="tm-button"),
+        # the tasks layer: for those who see tasks (leaders: their area's; officers: their own)
+        dcc.Checklist(id="show-tasks", value=[],
+                      className="tm-check" + ("" if context.may_dispatch() or context.is_officer() else " tm-hidden"),
+                      options=[{"label": t("map.show_tasks", lang), "value": "tasks"}]),
     ])
 
 
@@ -195,7 +201,7 @@ def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.S
         return [html.H2(f"{title} · {total}", className="tm-sub"), html.Ul(items, className="tm-list", id=id_), *more]
 
     return html.Section(className="tm-card", id="selection-card", children=[
-        html.H2(t("map.selection", lang)),
+        html.H2([t("map.selection", lang), *_dispatch_link(hexagons, lang)]),
         html.Div(t("map.selected_cells", lang).format(n=len(hexagons))
                  + (" · " + t("map.selected_points", lang).format(n=len(points)) if points else ""),
                  className="tm-muted", id="selection-count"),
@@ -203,6 +209,20 @@ def selection_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.S
         *section(t("map.units_in", lang), unit_items, len(units), "selection-units"),
         *section(t("map.discrepancies_in", lang), disc_items, len(discrepancies), "selection-discrepancies"),
     ])
+
+
+def _dispatch_link(hexagons: list[str], lang: str) -> list:
+    """For leaders: dispatch verification tasks for the selected hexagons (those of the resolution most
+    of them have: a batch is one resolution)."""
+    if not hexagons or not context.may_dispatch():
+        return []
+    by_res: dict[int, list[str]] = {}
+    for c in hexagons:
+        by_res.setdefault(h3.get_resolution(c), []).append(c)
+    cells = max(by_res.values(), key=len)
+    query = "cells=" + ",".join(cells) + ("&lang=en" if lang == "en" else "")
+    return [html.A(t("map.dispatch", lang), href=f"/dispatch?{query}", className="tm-link tm-h2-link",
+                   id="dispatch-link")]
 
 
 def layout(lang: str | None = None, **_query) -> html.Div:
@@ -241,6 +261,8 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                         *boundaries.layer(wh, scope, display=display),
                         dl.GeoJSON(id="points", data=None, pointToLayer=hex_layer.POINT_TO_LAYER,
                                    hideout={"kindColors": hex_layer.KIND_COLORS}),
+                        dl.GeoJSON(id="task-layer", data=None, pointToLayer=tasks_layer.POINTS,
+                                   hideout=tasks_layer.HIDEOUT),
                         *boundaries.labels(wh, "street", scope, display),
                         dl.LayerGroup(id="grid-labels", children=[]),
                         dl.ScaleControl(position="bottomleft", imperial=False),
@@ -398,3 +420,17 @@ def drill_update(trigger, area: dict | None, region_name: str, lang: str):
     return (area, {"bounds": display.bounds_out(_area_bounds(wh, area)), "transition": "flyToBounds"},
             _crumbs(region_name, street_name, lang, grid_name), overview_card(wh, scope, lang), grid_labels)
 
+
+
+def tasks_update(show: list | None, lang: str) -> dict | None:
+    """The open tasks the user may see, as map points; None when the layer is off."""
+    if not show:
+        return None
+    points = task_data.points(context.store(), context.actor())
+    return tasks_layer.feature_collection(points, lang, context.display())
+
+
+@callback(Output("task-layer", "data"), Input("show-tasks", "value"), State("lang", "data"),
+          prevent_initial_call=True)
+def _tasks(show, lang):
+    return tasks_update(show, normalise_lang(lang))

@@ -15,9 +15,9 @@ from dashboard.i18n import normalise_lang, t
 from dashboard.pages.dispatch import task_card
 from dispatch import photos
 from dispatch import tasks as T
+from layers import boundaries
 from layers import tasks as tasks_layer
 from taxmap.data import tasks as task_data
-from taxmap.task_routes import photo_root
 
 dash.register_page(__name__, path="/tasks", title="我的任务")
 
@@ -38,12 +38,14 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         dcc.Store(id="tasks-changed", data=0),
         header(lang, "tasks", compact=True),
         html.Main(className="tm-phone-main", children=[
-            dcc.Tabs(id="tasks-tab", value="todo", className="tm-tabs", children=[
+            dcc.Tabs(id="tasks-tab", value="todo", className="tm-tabs", mobile_breakpoint=0, children=[
                 dcc.Tab(label=t("tasks.todo", lang), value="todo", className="tm-tab", selected_className="tm-tab-on"),
                 dcc.Tab(label=t("tasks.done", lang), value="done", className="tm-tab", selected_className="tm-tab-on"),
                 dcc.Tab(label=t("tasks.map", lang), value="map", className="tm-tab", selected_className="tm-tab-on"),
             ]),
             html.Div(id="tasks-message", className="tm-result"),
+            # always in the page (a callback listens to it), shown with a task
+            html.Button(t("tasks.back", lang), id="tasks-back", n_clicks=0, className="tm-button tm-back tm-hidden"),
             html.Div(id="tasks-body", children=task_list("todo", lang)),
         ]),
     ])
@@ -84,7 +86,7 @@ def task_map(lang: str) -> html.Div:
     tiles = [dl.TileLayer(url=context.settings().tile_url, maxZoom=19)] if context.settings().tile_url else []
     return html.Div(id="task-map-wrap", children=[
         dl.Map(id="task-map", className="tm-phone-map", attributionControl=False, **view, children=[
-            *tiles, dl.GeoJSON(id="task-points", data=collection, pointToLayer=tasks_layer.POINTS,
+            *tiles, *boundaries.layer(context.warehouse(), context.user_scope(), display=display), dl.GeoJSON(id="task-points", data=collection, pointToLayer=tasks_layer.POINTS,
                                hideout=tasks_layer.HIDEOUT)]),
         html.Div(className="tm-legend-inline", children=[
             html.Span([html.I(style={"background": color}, className="tm-swatch"), label])
@@ -99,8 +101,7 @@ def _hidden(show: bool) -> str:
 def detail_view(task_id: int, lang: str) -> html.Div:
     task = task_data.detail(context.store(), context.warehouse(), context.actor(), task_id, lang)
     if task is None:
-        return html.Div([html.P(t("task.not_visible", lang), className="tm-muted"),
-                         html.Button(t("tasks.back", lang), id="tasks-back", n_clicks=0, className="tm-button")])
+        return html.Div(html.P(t("task.not_visible", lang), className="tm-muted"))
     context.audit("view.task", f"task {task_id}", f"{task['kind']} {task['taxpayer_id'] or task['record_id']}")
     can = set(task["actions"])
     i = 0 if lang == "zh" else 1
@@ -128,10 +129,7 @@ def detail_view(task_id: int, lang: str) -> html.Div:
                         className="tm-button tm-primary tm-block"),
         ]),
     ]
-    return html.Div(children=[
-        html.Button(t("tasks.back", lang), id="tasks-back", n_clicks=0, className="tm-button tm-back"),
-        task_card(task, lang, actions=forms),
-    ])
+    return html.Div(task_card(task, lang, actions=forms))
 
 
 def act(action: str, current: dict | None, lang: str, *, note=None, result=None, new_taxpayer=None,
@@ -142,7 +140,7 @@ def act(action: str, current: dict | None, lang: str, *, note=None, result=None,
     photo = None
     if action == "report" and photo_contents:
         try:
-            photo = photos.save(photo_root(context.settings()), current["task_id"],
+            photo = photos.save(context.settings().resolved_photo_dir, current["task_id"],
                                 photos.decode_upload(photo_contents))
         except photos.PhotoError:
             return t("tasks.photo_bad", lang), False
@@ -175,14 +173,15 @@ def _open(clicks, _back, _tab):
     return None
 
 
-@callback(Output("tasks-body", "children"), Input("tasks-current", "data"), Input("tasks-tab", "value"),
-          Input("tasks-changed", "data"), State("tasks-lang", "data"), prevent_initial_call=True)
+@callback(Output("tasks-body", "children"), Output("tasks-back", "className"), Input("tasks-current", "data"),
+          Input("tasks-tab", "value"), Input("tasks-changed", "data"), State("tasks-lang", "data"),
+          prevent_initial_call=True)
 def _render(current, tab, _changed, lang):
     _guard()
     lang = normalise_lang(lang)
     if current is not None:
-        return detail_view(int(current), lang)
-    return task_map(lang) if tab == "map" else task_list(tab, lang)
+        return detail_view(int(current), lang), "tm-button tm-back"
+    return (task_map(lang) if tab == "map" else task_list(tab, lang)), "tm-button tm-back tm-hidden"
 
 
 @callback(Output("task-photo-label", "children"), Input("task-photo-upload", "filename"),
@@ -204,3 +203,12 @@ def _act(accept, decline, report, current, decline_note, result, note, new_taxpa
     message, done = act(action, current, normalise_lang(lang), note=decline_note if action == "decline" else note,
                         result=result, new_taxpayer=new_taxpayer, photo_contents=photo)
     return message, (changed or 0) + 1 if done else dash.no_update
+
+
+@callback(Output("tasks-current", "data", allow_duplicate=True), Input("task-points", "clickData"),
+          prevent_initial_call=True)
+def _open_on_map(click):
+    """Tapping a task on the map opens it."""
+    if not click or "task_id" not in (click.get("properties") or {}):
+        raise dash.exceptions.PreventUpdate
+    return int(click["properties"]["task_id"])
