@@ -51,6 +51,7 @@ STRINGS: dict[str, dict[str, str]] = {
                              "en": "{n} drawn and dispatched ({high} high-risk, of {pop}; seed {seed}, batch {batch})"},
     "dispatch.tasks": {"zh": "任务列表", "en": "Tasks"},
     "dispatch.filter_state": {"zh": "按状态筛选", "en": "Filter by state"},
+    "dispatch.filter_kind": {"zh": "按类型筛选", "en": "Filter by kind"},
     "dispatch.overdue_only": {"zh": "仅看超期", "en": "Overdue only"},
     "dispatch.pick_officer": {"zh": "选择网格员（改派）", "en": "Choose an officer (reassign)"},
     "dispatch.note": {"zh": "意见（退回、撤销时必填）", "en": "Note (needed to return or cancel)"},

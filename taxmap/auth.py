@@ -279,6 +279,8 @@ def install(app, settings: Settings) -> None:
 
     @server.route("/logout", methods=["POST", "GET"])
     def logout():
+        if current_user.is_authenticated:
+            audit("logout", current_user.user.username)
         flask_login.logout_user()
         flask.session.clear()
         return flask.redirect("/login")

@@ -85,7 +85,7 @@ def _bulk(client, action, rows, note=None, officer=None):
 def _grid_rows(client, states=None):
     out = post_callback(client, ["tasks-grid.rowData"],
                         {"dispatch-changed.data": 0, "random-changed.data": 0, "bulk-changed.data": 0,
-                         "tasks-state.value": states, "tasks-overdue.value": []},
+                         "tasks-state.value": states, "tasks-kind.value": None, "tasks-overdue.value": []},
                         "tasks-state.value", {"dispatch-lang.data": "zh"})
     return out["tasks-grid"]["rowData"]
 
@@ -198,7 +198,7 @@ def test_other_areas_and_roles_are_refused_over_http(app_server):
     assert "“我的任务”供网格员使用" in json.dumps(_page(lead, "/tasks"), ensure_ascii=False)
     post_callback(analyst, ["tasks-grid.rowData"], {"dispatch-changed.data": 0, "random-changed.data": 0,
                                                     "bulk-changed.data": 0, "tasks-state.value": None,
-                                                    "tasks-overdue.value": []},
+                                                    "tasks-kind.value": None, "tasks-overdue.value": []},
                   "tasks-state.value", {"dispatch-lang.data": "zh"}, expect=204)
     post_callback(analyst, ["tasks-message.children"], {"task-accept.n_clicks": 1, "task-decline.n_clicks": 0,
                                                         "task-report.n_clicks": 0}, "task-accept.n_clicks",
@@ -217,3 +217,32 @@ def test_random_check_from_the_page_is_reproducible_and_recorded(app_server):
         batch = conn.execute(sa.text("select params from task_batches where kind = 'random_check' "
                                      "order by batch_id desc limit 1")).scalar_one()
     assert '"seed": 7' in batch and '"streets": ["440306002"]' in batch
+
+
+def test_contacts_are_clear_only_for_the_assigned_officer(app_server, tiny_warehouse):
+    from taxmap.data import masking
+    from taxmap.warehouse import Warehouse
+
+    server, store = app_server
+    lead = _client(server, "loop.xixiang")
+    _confirm(lead)
+    task = next(t for t in T.list_tasks(store, street_codes=frozenset({XIXIANG}), states=T.OPEN)
+                if t["taxpayer_id"] and t["officer_id"] == "T001")
+    wh = Warehouse(tiny_warehouse)
+    row = wh.query("select legal_rep, phone from stg_taxpayers where taxpayer_id = ?", [task["taxpayer_id"]])[0]
+    wh.close()
+    as_leader = str(post_callback(lead, ["task-detail.children"],
+                                  {"tasks-grid.cellClicked": {"rowId": str(task["task_id"])}}, "tasks-grid.cellClicked",
+                                  {"tasks-grid.rowData": [], "dispatch-lang.data": "zh"}))
+    assert masking.phone(row["phone"]) in as_leader and row["phone"] not in as_leader
+    assert masking.person(row["legal_rep"]) in as_leader and row["legal_rep"] not in as_leader
+    officer = _client(server, "loop.t001")
+    as_officer = str(post_callback(officer, ["tasks-body.children"],
+                                   {"tasks-current.data": task["task_id"], "tasks-tab.value": "todo",
+                                    "tasks-changed.data": 0}, "tasks-current.data", {"tasks-lang.data": "zh"}))
+    assert row["phone"] in as_officer and row["legal_rep"] in as_officer
+    officer.get("/logout")
+    with store.connect() as conn:
+        last = conn.execute(sa.select(audit_log.c.actor, audit_log.c.action).order_by(audit_log.c.audit_id.desc())
+                            .limit(1)).first()
+    assert tuple(last) == ("loop.t001", "logout")

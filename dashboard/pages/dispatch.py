@@ -132,6 +132,14 @@ def _random_panel(lang: str) -> html.Section:
 GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d1b2e', foregroundColor: '#e6f0ff', "
               "headerBackgroundColor: '#12243b', oddRowBackgroundColor: '#10213a', borderColor: '#1f3a5a', "
               "accentColor: '#5ec8ff', fontFamily: 'inherit', fontSize: 13, headerTextColor: '#8fa8c8'})")
+# AG Grid's own words in Chinese (pagination, filter menus); English is its default
+GRID_ZH = {"page": "第", "to": "至", "of": "共", "more": "更多", "next": "下一页", "last": "末页", "first": "首页",
+           "previous": "上一页", "pageSizeSelectorLabel": "每页", "pageLastRowUnknown": "?", "filterOoo": "筛选…",
+           "equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含", "startsWith": "开头是",
+           "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空", "lessThan": "小于", "greaterThan": "大于",
+           "lessThanOrEqual": "小于等于", "greaterThanOrEqual": "大于等于", "inRange": "介于", "andCondition": "且",
+           "orCondition": "或", "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除",
+           "selectAll": "全选", "loadingOoo": "加载中…"}
 COLUMNS = ("task_id", "kind", "name", "street", "grid_code", "officer", "state", "due", "priority")
 
 
@@ -143,7 +151,8 @@ def _grid(lang: str) -> dag.AgGrid:
         id="tasks-grid", rowData=[], columnDefs=cols, className="tm-grid",
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 90},
         dashGridOptions={"rowSelection": {"mode": "multiRow"}, "pagination": True, "paginationPageSize": 50,
-                         "theme": {"function": GRID_THEME}, "localeText": {"noRowsToShow": t("dispatch.none", lang)}},
+                         "theme": {"function": GRID_THEME}, "localeText": {**(GRID_ZH if lang == "zh" else {}),
+                                                     "noRowsToShow": t("dispatch.none", lang)}},
         getRowId="params.data.task_id", getRowStyle={"styleConditions": [
             {"condition": "params.data.overdue", "style": {"color": "#ff8a8a"}}]},
         style={"height": "460px", "width": "100%"})
@@ -186,6 +195,9 @@ def layout(lang: str | None = None, cells: str | None = None, street: str | None
                                      placeholder=t("dispatch.filter_state", lang),
                                      options=[{"label": T.STATE_LABELS[s][0 if lang == "zh" else 1], "value": s}
                                               for s in T.STATES]),
+                        dcc.Dropdown(id="tasks-kind", className="tm-dropdown tm-wide", multi=True,
+                                     placeholder=t("dispatch.filter_kind", lang),
+                                     options=[{"label": t(f"task.kind.{k}", lang), "value": k} for k in T.KINDS]),
                         dcc.Checklist(id="tasks-overdue", className="tm-checklist",
                                       options=[{"label": t("dispatch.overdue_only", lang), "value": "overdue"}],
                                       value=[]),
@@ -384,12 +396,13 @@ def _bulk(*args):
 @callback(Output("tasks-grid", "rowData"), Output("dispatch-summary", "children"),
           Output("dispatch-stats", "children"),
           Input("dispatch-changed", "data"), Input("random-changed", "data"), Input("bulk-changed", "data"),
-          Input("tasks-state", "value"), Input("tasks-overdue", "value"), State("dispatch-lang", "data"))
-def _refresh(_a, _b, _c, states, overdue, lang):
+          Input("tasks-state", "value"), Input("tasks-kind", "value"), Input("tasks-overdue", "value"),
+          State("dispatch-lang", "data"))
+def _refresh(_a, _b, _c, states, kinds, overdue, lang):
     _guard()
     lang = normalise_lang(lang)
     rows = task_data.rows(context.store(), context.warehouse(), context.actor(), lang, states=states or None,
-                          overdue_only=bool(overdue))
+                          kinds=kinds or None, overdue_only=bool(overdue))
     return rows, kpis(lang), [workload_card(lang), overdue_card(lang), streets_card(lang)]
 
 

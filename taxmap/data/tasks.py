@@ -4,8 +4,6 @@ lines and the subject's contact masked unless the reader is the officer the task
 
 from __future__ import annotations
 
-import json
-
 from dispatch import tasks as T
 from dispatch.sources import evidence_text
 from taxmap.data import masking
@@ -134,6 +132,3 @@ def points(eng, actor: T.Actor | None, *, open_only: bool = True) -> list[dict]:
              "name": t["subject_name"], "overdue": t["overdue"]}
             for t in T.list_tasks(eng, states=states, limit=20000, **seen) if t["lng"] is not None]
 
-
-def evidence(task: dict) -> dict:
-    return json.loads(task.get("evidence") or "{}")
