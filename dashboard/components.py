@@ -41,9 +41,52 @@ def header(lang: str, current: str, middle: list | None = None, *, compact: bool
     ])
 
 
+def current_run(wh) -> dict | None:
+    """The newest ETL run of the warehouse, or None before the first one published it."""
+    from taxmap import data
+    from taxmap.warehouse import WarehouseMissing
+
+    try:
+        return data.latest_run(wh)
+    except WarehouseMissing:
+        return None
+
+
 def no_warehouse_page(header: html.Header, message: str) -> html.Div:
     """What a page shows before any ETL run has published a warehouse (or to a role it is not for)."""
     return html.Div(className="tm-page", children=[
         header,
         html.Main(className="tm-empty", children=html.P(message, id="no-warehouse")),
+    ])
+
+
+def task_card(task: dict, lang: str, *, actions: list | None = None) -> html.Section:
+    """One task (taxmap.data.tasks.detail): facts, evidence, photo link, ``actions`` (the officer's
+    forms), history. Shared by /dispatch and /tasks."""
+    contact = task["contact"]
+    facts = [
+        (t("task.kind", lang), task["kind_label"]), (t("task.state", lang), task["state_label"]),
+        (t("task.officer", lang), task["officer_name"] or "—"), (t("task.due", lang), f"{task['due_at']:%Y-%m-%d}"),
+        (t("task.subject", lang), " / ".join(x for x in (task["record_id"], task["taxpayer_id"]) if x)),
+        (t("task.address", lang), contact.get("unit_address") or contact.get("address") or "—"),
+        (t("task.legal_rep", lang), contact.get("legal_rep") or "—"), (t("task.phone", lang), contact.get("phone") or "—"),
+    ]
+    if task["result_code"]:
+        facts.append((t("task.result", lang), task["result_label"] + (f" · {task['result_note']}"
+                                                                     if task["result_note"] else "")))
+    return html.Section(className="tm-card tm-task-card", id="task-detail-card", children=[
+        html.H2([f"#{task['task_id']} {task['subject_name']}",
+                 *([html.Span(t("task.overdue", lang), className="tm-badge tm-badge-high")] if task["overdue"] else [])]),
+        html.Dl(className="tm-facts", children=[x for k, v in facts for x in (html.Dt(k), html.Dd(v))]),
+        html.H3(t("task.evidence", lang)),
+        html.Ul([html.Li(line) for line in task["evidence_lines"]] or [html.Li("—")], className="tm-list",
+                id="task-evidence"),
+        *([html.A(t("task.photo", lang), href=f"/tasks/photo/{task['task_id']}", target="_blank",
+                  className="tm-link", id="task-photo")] if task["photo"] else []),
+        *(actions or []),
+        html.H3(t("task.history", lang)),
+        html.Ol([html.Li(f"{e['at']} · {e['actor']} · {e['action']} → {e['to']}"
+                         + (f" ({e['officer']})" if e["officer"] and e["action"] in ("派发", "Assign", "创建", "Create")
+                            else "") + (f" · {e['note']}" if e["note"] else "")) for e in task["history"]],
+                className="tm-history", id="task-history"),
     ])

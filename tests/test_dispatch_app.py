@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -177,7 +178,8 @@ def test_other_areas_and_roles_are_refused_over_http(app_server):
     assert "无权查看" in str(body) and task["subject_name"] not in str(body)
 
     other_lead = _client(server, "loop.xinan")
-    assert not _grid_rows(other_lead)  # 新安 has no tasks; 西乡's are not shown
+    seen = _grid_rows(other_lead)
+    assert all(r["street_code"] == XINAN for r in seen) and task["task_id"] not in {r["task_id"] for r in seen}
     assert "完成 0 项" in _bulk(other_lead, "cancel", [task], note="越权")
     detail = post_callback(other_lead, ["task-detail.children"], {"tasks-grid.cellClicked": {"rowId": str(task["task_id"])}},
                            "tasks-grid.cellClicked", {"tasks-grid.rowData": [], "dispatch-lang.data": "zh"})
@@ -246,3 +248,38 @@ def test_contacts_are_clear_only_for_the_assigned_officer(app_server, tiny_wareh
         last = conn.execute(sa.select(audit_log.c.actor, audit_log.c.action).order_by(audit_log.c.audit_id.desc())
                             .limit(1)).first()
     assert tuple(last) == ("loop.t001", "logout")
+
+
+def test_a_map_selection_dispatches_only_its_hexagons_and_the_map_shows_tasks(app_server, tiny_warehouse):
+    from taxmap.warehouse import Warehouse
+
+    server, store = app_server
+    wh = Warehouse(tiny_warehouse)
+    cell = wh.query("select h3_9 from map_units where record_id = 'R004'")[0]["h3_9"]
+    inside = wh.query("""select count(*) as n from discrepancies d left join map_units u using (record_id)
+                         left join map_taxpayers t on t.taxpayer_id = d.taxpayer_id
+                         where coalesce(u.h3_9, t.h3_9) = ?""", [cell])[0]["n"]
+    wh.close()
+    lead = _client(server, "loop.xixiang")
+    out = post_callback(lead, ["dispatch-preview.children"], {"dispatch-preview-button.n_clicks": 1},
+                        "dispatch-preview-button.n_clicks",
+                        {"dispatch-street.value": None, "dispatch-kinds.value": KINDS, "dispatch-cells.data": [cell],
+                         "dispatch-lang.data": "zh"})
+    line = out["dispatch-preview"]["children"]["props"]["children"][0]["props"]["children"]
+    new, dup = (int(x) for x in re.findall(r"\d+", line)[:2])
+    assert new + dup == inside >= 1  # the hexagon's discrepancies, nothing from the rest of the street
+    bad = post_callback(lead, ["dispatch-preview.children"], {"dispatch-preview-button.n_clicks": 1},
+                        "dispatch-preview-button.n_clicks",
+                        {"dispatch-street.value": None, "dispatch-kinds.value": KINDS,
+                         "dispatch-cells.data": ["not-a-cell"], "dispatch-lang.data": "zh"})
+    assert "H3" in str(bad)  # a clear message, not a server error
+
+    shown = post_callback(lead, ["task-layer.data"], {"show-tasks.value": ["tasks"]}, "show-tasks.value",
+                          {"lang.data": "zh"})["task-layer"]["data"]["features"]
+    open_here = T.list_tasks(store, street_codes=frozenset({XIXIANG}), states=T.OPEN)
+    assert {f["properties"]["task_id"] for f in shown} == {t["task_id"] for t in open_here if t["lng"] is not None}
+    elsewhere = post_callback(_client(server, "loop.xinan"), ["task-layer.data"], {"show-tasks.value": ["tasks"]},
+                              "show-tasks.value", {"lang.data": "zh"})["task-layer"]["data"]["features"]
+    assert not {f["properties"]["task_id"] for f in elsewhere} & {t["task_id"] for t in open_here}
+    assert not post_callback(_client(server, "loop.analyst"), ["task-layer.data"], {"show-tasks.value": ["tasks"]},
+                             "show-tasks.value", {"lang.data": "zh"})["task-layer"]["data"]["features"]

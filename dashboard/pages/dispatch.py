@@ -10,13 +10,12 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context
-from dashboard.components import header, no_warehouse_page
+from dashboard.components import current_run, header, no_warehouse_page, task_card
 from dashboard.i18n import normalise_lang, t
 from dispatch import sources
 from dispatch import tasks as T
 from taxmap import data
 from taxmap.data import tasks as task_data
-from taxmap.warehouse import WarehouseMissing
 
 dash.register_page(__name__, path="/dispatch", title="任务调度")
 
@@ -163,10 +162,7 @@ def layout(lang: str | None = None, cells: str | None = None, street: str | None
     if not context.may_dispatch():
         return no_warehouse_page(header(lang, "dispatch"), t("dispatch.no_access", lang))
     wh = context.warehouse()
-    try:
-        run = data.latest_run(wh)
-    except WarehouseMissing:
-        run = None
+    run = current_run(wh)
     if run is None:
         return no_warehouse_page(header(lang, "dispatch"), t("home.no_warehouse", lang))
     scope = context.user_scope()
@@ -308,36 +304,6 @@ def detail_card(task_id: int | None, lang: str) -> html.Section | None:
     return task_card(task, lang)
 
 
-def task_card(task: dict, lang: str, *, actions: list | None = None) -> html.Section:
-    contact = task["contact"]
-    facts = [
-        (t("task.kind", lang), task["kind_label"]), (t("task.state", lang), task["state_label"]),
-        (t("task.officer", lang), task["officer_name"] or "—"), (t("task.due", lang), f"{task['due_at']:%Y-%m-%d}"),
-        (t("task.subject", lang), " / ".join(x for x in (task["record_id"], task["taxpayer_id"]) if x)),
-        (t("task.address", lang), contact.get("unit_address") or contact.get("address") or "—"),
-        (t("task.legal_rep", lang), contact.get("legal_rep") or "—"), (t("task.phone", lang), contact.get("phone") or "—"),
-    ]
-    if task["result_code"]:
-        facts.append((t("task.result", lang), task["result_label"] + (f" · {task['result_note']}"
-                                                                     if task["result_note"] else "")))
-    return html.Section(className="tm-card tm-task-card", id="task-detail-card", children=[
-        html.H2([f"#{task['task_id']} {task['subject_name']}",
-                 *([html.Span(t("task.overdue", lang), className="tm-badge tm-badge-high")] if task["overdue"] else [])]),
-        html.Dl(className="tm-facts", children=[x for k, v in facts for x in (html.Dt(k), html.Dd(v))]),
-        html.H3(t("task.evidence", lang)),
-        html.Ul([html.Li(line) for line in task["evidence_lines"]] or [html.Li("—")], className="tm-list",
-                id="task-evidence"),
-        *([html.A(t("task.photo", lang), href=f"/tasks/photo/{task['task_id']}", target="_blank",
-                  className="tm-link", id="task-photo")] if task["photo"] else []),
-        *(actions or []),
-        html.H3(t("task.history", lang)),
-        html.Ol([html.Li(f"{e['at']} · {e['actor']} · {e['action']} → {e['to']}"
-                         + (f" ({e['officer']})" if e["officer"] and e["action"] in ("派发", "Assign", "创建", "Create")
-                            else "") + (f" · {e['note']}" if e["note"] else "")) for e in task["history"]],
-                className="tm-history", id="task-history"),
-    ])
-
-
 # --- callbacks ---------------------------------------------------------------------------------------------
 
 
@@ -346,15 +312,20 @@ def _guard():
         raise dash.exceptions.PreventUpdate
 
 
+def _said(action, *args):
+    """What an action reports, or why it could not be done (a refusal, a bad selection)."""
+    try:
+        return action(*args)
+    except (T.TaskError, ValueError) as exc:
+        return str(exc)
+
+
 @callback(Output("dispatch-preview", "children"), Input("dispatch-preview-button", "n_clicks"),
           State("dispatch-street", "value"), State("dispatch-kinds", "value"), State("dispatch-cells", "data"),
           State("dispatch-lang", "data"), prevent_initial_call=True)
 def _preview(_n, street, kinds, cells, lang):
     _guard()
-    try:
-        return preview(street, kinds, cells, normalise_lang(lang))
-    except (T.TaskError, ValueError) as exc:
-        return html.P(str(exc), className="tm-muted")
+    return _said(preview, street, kinds, cells, normalise_lang(lang))
 
 
 @callback(Output("dispatch-result", "children"), Output("dispatch-changed", "data"),
@@ -363,10 +334,7 @@ def _preview(_n, street, kinds, cells, lang):
           prevent_initial_call=True)
 def _confirm(n, street, kinds, cells, lang):
     _guard()
-    try:
-        return confirm(street, kinds, cells, normalise_lang(lang)), n
-    except (T.TaskError, ValueError) as exc:
-        return str(exc), n
+    return _said(confirm, street, kinds, cells, normalise_lang(lang)), n
 
 
 @callback(Output("random-result", "children"), Output("random-changed", "data"),
@@ -374,10 +342,7 @@ def _confirm(n, street, kinds, cells, lang):
           State("random-seed", "value"), State("dispatch-lang", "data"), prevent_initial_call=True)
 def _random(n_clicks, street, n, seed, lang):
     _guard()
-    try:
-        return draw(street, n, seed, normalise_lang(lang)), n_clicks
-    except (T.TaskError, ValueError) as exc:
-        return str(exc), n_clicks
+    return _said(draw, street, n, seed, normalise_lang(lang)), n_clicks
 
 
 @callback(Output("bulk-result", "children"), Output("bulk-changed", "data"),

@@ -13,7 +13,7 @@ import h3
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import context
-from dashboard.components import header, no_warehouse_page
+from dashboard.components import current_run, header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from layers import boundaries
 from layers import discrepancies as discrepancies_layer
@@ -22,7 +22,6 @@ from layers import tasks as tasks_layer
 from taxmap.data import tasks as task_data
 from taxmap import data
 from taxmap.data import hexes
-from taxmap.warehouse import WarehouseMissing
 
 dash.register_page(__name__, path="/", title="实景税源智慧地图")
 
@@ -228,10 +227,7 @@ def _dispatch_link(hexagons: list[str], lang: str) -> list:
 def layout(lang: str | None = None, **_query) -> html.Div:
     lang = normalise_lang(lang)
     wh = context.warehouse()
-    try:
-        run = data.latest_run(wh)
-    except WarehouseMissing:
-        run = None
+    run = current_run(wh)
     if run is None:
         return no_warehouse_page(_header(lang, ""), t("home.no_warehouse", lang))
     region_name = run["region_name"] or ""

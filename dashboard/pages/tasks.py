@@ -10,9 +10,8 @@ import dash_leaflet as dl
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context
-from dashboard.components import header, no_warehouse_page
+from dashboard.components import header, no_warehouse_page, task_card
 from dashboard.i18n import normalise_lang, t
-from dashboard.pages.dispatch import task_card
 from dispatch import photos
 from dispatch import tasks as T
 from layers import boundaries
