@@ -11,6 +11,7 @@ from dashboard.i18n import t
 NAV = (
     ("map", "/", None),
     ("dispatch", "/dispatch", "may_dispatch"),
+    ("screen", "/screen", "may_watch_screen"),
     ("tasks", "/tasks", "is_officer"),
     ("quality", "/quality", "may_see_quality"),
     ("audit", "/admin/audit", "is_admin"),

@@ -46,6 +46,15 @@ def may_dispatch() -> bool:
     return auth.has_role("district_leader", "street_leader")
 
 
+def may_watch_screen() -> bool:
+    """The big screen: leaders, and wall displays signed in with a screen token."""
+    return auth.has_role("district_leader", "street_leader", "screen")
+
+
+def is_screen() -> bool:
+    return auth.has_role("screen")
+
+
 def is_officer() -> bool:
     return auth.has_role("officer")
 

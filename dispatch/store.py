@@ -120,6 +120,17 @@ task_batches = sa.Table(
 )
 
 
+screen_tokens = sa.Table(
+    "screen_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # sha256 of the token; the token is shown once
+    sa.Column("username", sa.String(64), nullable=False),  # the screen's user (role "screen")
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+    sa.Column("last_used_at", sa.DateTime, nullable=True),
+)
+
+
 def _append_only(conn: Connection, table: str = "audit_log") -> None:
     """``table`` refuses UPDATE and DELETE in the database itself, not only in this code."""
     if conn.dialect.name == "sqlite":
@@ -152,6 +163,7 @@ def _tasks(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and the append-only audit log", _users_and_audit),
     (2, "tasks, their append-only events and batches; users.officer_id", _tasks),
+    (3, "read-only screen tokens for wall displays", lambda conn: metadata.create_all(conn, tables=[screen_tokens])),
 ]
 
 

@@ -2,7 +2,8 @@
 
 Roles (README "Security"): ``district_leader`` (the whole district), ``street_leader`` (its streets),
 ``officer`` (its grids and its own tasks), ``analyst`` (aggregates of the whole district, never one
-taxpayer's row), ``admin`` (users; no taxpayer detail).
+taxpayer's row), ``admin`` (users; no taxpayer detail), ``screen`` (a wall display: /screen only, its
+streets or the district; signs in with a token, dispatch/screens.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from dispatch import audit
 from dispatch.store import now, users
 
-ROLES = ("district_leader", "street_leader", "officer", "analyst", "admin")
+ROLES = ("district_leader", "street_leader", "officer", "analyst", "admin", "screen")
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
@@ -172,6 +173,9 @@ def authenticate(eng: Engine, username: str, password: str, *, max_failures: int
         if not row.active:
             audit.record(conn, username, "login", username, "disabled", None, remote_addr)
             return LoginResult(None, "disabled")
+        if row.role == "screen":  # wall displays sign in with their token only
+            audit.record(conn, username, "login", username, "screen_password", None, remote_addr)
+            return LoginResult(None, "screen_password")
         if row.locked_until is not None and row.locked_until > stamp:
             audit.record(conn, username, "login", username, "locked", f"until {row.locked_until:%Y-%m-%d %H:%M}",
                          remote_addr)

@@ -32,7 +32,7 @@ from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifes
 from etl.schema import SOURCES
 
 WAREHOUSE_NAME = "warehouse.duckdb"
-RUN_TABLES = ("etl_runs", "etl_run_sources", "etl_run_stages")
+RUN_TABLES = ("etl_runs", "etl_run_sources", "etl_run_stages", "etl_run_kpis")
 LOCK_NAME = ".taxmap-etl.lock"
 TMP_PREFIX = ".warehouse."
 TMP_SUFFIX = ".tmp.duckdb"
@@ -91,21 +91,23 @@ def input_fingerprint(input_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def last_run(warehouse: Path) -> tuple[pa.Table | None, pa.Table | None, pa.Table | None]:
-    """The previous warehouse's run history (runs, sources, stages), or Nones when there is none."""
+def last_run(warehouse: Path) -> tuple[pa.Table | None, ...]:
+    """The previous warehouse's run history (runs, sources, stages, per-street figures), a None for
+    each table it lacks (warehouses before etl_run_kpis keep the rest of their history)."""
     if not warehouse.is_file():
-        return None, None, None
+        return (None,) * len(RUN_TABLES)
     try:
         con = db.connect(warehouse, read_only=True)
     except duckdb.Error:
-        return None, None, None
+        return (None,) * len(RUN_TABLES)
     try:
-        return tuple(
-            con.execute(f"select * from {t}").to_arrow_table()
-            for t in ("etl_runs", "etl_run_sources", "etl_run_stages")
-        )
-    except duckdb.Error:
-        return None, None, None
+        history = []
+        for table in RUN_TABLES:
+            try:
+                history.append(con.execute(f"select * from {table}").to_arrow_table())
+            except duckdb.Error:
+                history.append(None)
+        return tuple(history)
     finally:
         con.close()
 
@@ -145,7 +147,8 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
          keep_intermediate: bool, linkage_backend: str) -> RunResult:
     target = warehouse_path(out_dir)
     fingerprint = input_fingerprint(input_dir)
-    runs, run_sources, run_stages = last_run(target)
+    history = last_run(target)
+    runs = history[0]
     if not force and runs is not None and runs.num_rows:
         previous = runs.to_pylist()[-1]
         if previous["input_fingerprint"] == fingerprint:
@@ -183,7 +186,7 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
             stages = [read_timing, *result.timings]
             finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
-                              stages, (runs, run_sources, run_stages))
+                              stages, history)
             published = [m.name for m in runner.build_order(models) if keep_intermediate or not m.ephemeral]
             published += list(RUN_TABLES)
             for name in published:
@@ -280,7 +283,7 @@ def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile],
 
 def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts, stages,
                       history) -> None:
-    runs, run_sources, run_stages = history
+    runs, run_sources, run_stages, run_kpis = history
     con.execute(
         """
         create table etl_runs (
@@ -301,7 +304,16 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
         """
     )
     con.execute("create table etl_run_stages (run_id varchar, stage varchar, seconds double, rows bigint)")
-    for table, previous in (("etl_runs", runs), ("etl_run_sources", run_sources), ("etl_run_stages", run_stages)):
+    con.execute(
+        """
+        create table etl_run_kpis (
+            run_id varchar, street_code varchar, taxpayers bigint, units bigint, linked bigint,
+            discrepancies bigint, unregistered bigint, not_found bigint, high_risk bigint, tax_paid_12m decimal(38, 2)
+        )
+        """
+    )
+    for table, previous in (("etl_runs", runs), ("etl_run_sources", run_sources), ("etl_run_stages", run_stages),
+                            ("etl_run_kpis", run_kpis)):
         if previous is not None and previous.num_rows:
             con.register("_previous", previous)
             con.execute(f"insert into {table} by name select * from _previous")
@@ -323,6 +335,25 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
     )
     con.executemany("insert into etl_run_stages values (?, ?, ?, ?)",
                     [[run_id, s.name, s.seconds, s.rows] for s in stages])
+    # each run's figures per street, kept with the history: the big screen's trend over runs
+    con.execute(
+        """
+        insert into etl_run_kpis
+        select ?, s.street_code,
+               (select count(*) from stg_taxpayers t where t.street_code = s.street_code),
+               (select count(*) from stg_grid_units u where u.street_code = s.street_code),
+               (select count(*) from unit_links l join stg_grid_units u using (record_id)
+                  where l.method <> 'none' and u.street_code = s.street_code),
+               (select count(*) from discrepancies d where d.street_code = s.street_code),
+               (select count(*) from discrepancies d where d.street_code = s.street_code and d.kind = 'unregistered'),
+               (select count(*) from discrepancies d where d.street_code = s.street_code and d.kind = 'not_found'),
+               (select count(*) from taxpayer_risk r where r.street_code = s.street_code and r.risk_level = 'high'),
+               (select sum(f.tax_paid_12m) from fct_taxpayer_declarations f join stg_taxpayers t using (taxpayer_id)
+                  where t.street_code = s.street_code)
+        from stg_streets s
+        """,
+        [run_id],
+    )
 
 
 def discover_models() -> dict[str, runner.Model]:

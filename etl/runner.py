@@ -172,6 +172,20 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"drop {kind[0]} {name}")
 
 
+def _reads(model: Model, models: dict[str, Model]) -> set[str]:
+    """What building ``model`` reads: its dependencies and, through a view, the view's own (a view
+    reads its tables when it is queried, so they must outlive every reader of the view)."""
+    seen: set[str] = set()
+    todo = list(model.deps)
+    while todo:
+        dep = todo.pop()
+        if dep not in seen:
+            seen.add(dep)
+            if dep in models and models[dep].view:
+                todo.extend(models[dep].deps)
+    return seen
+
+
 def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
         on_model: Callable[[Timing, int, int], None] | None = None, keep: bool = False) -> RunReport:
     """Build every model in order; ``on_model`` hears of each one as it finishes.
@@ -183,15 +197,16 @@ def run(con: duckdb.DuckDBPyConnection, models: dict[str, Model],
     report = RunReport()
     order = build_order(models)
     pending: dict[str, set[str]] = {}
+    reads = {model.name: _reads(model, models) for model in order}
     for model in order:
-        for dep in model.deps:
+        for dep in reads[model.name]:
             pending.setdefault(dep, set()).add(model.name)
     for index, model in enumerate(order, start=1):
         started = time.perf_counter()
         rows = build(con, model)
         timing = Timing(model.name, time.perf_counter() - started, rows)
         report.timings.append(timing)
-        for dep in model.deps:
+        for dep in reads[model.name]:
             pending[dep].discard(model.name)
             droppable = dep.startswith("raw_") or (dep in models and models[dep].ephemeral)
             if not pending[dep] and droppable and not keep:

@@ -24,6 +24,9 @@ from taxmap.settings import Settings
 
 # static files, and Dash's empty shell (the page container and the callback graph): no taxpayer data
 PASSWORD_PAGE = "/account/password"
+SCREEN_PAGE = "/screen"
+# what a wall display's session may reach: its page, Dash's plumbing, static files
+SCREEN_PREFIXES = (SCREEN_PAGE, "/_dash-", "/_reload-hash", "/assets/", "/logout", "/health")
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico", "/health",
                    "/_dash-layout", "/_dash-dependencies")
 NOTHING = data.Scope(frozenset(), frozenset())  # a scope that matches no row
@@ -70,6 +73,8 @@ def user_scope(wh) -> data.Scope:
 def scope_of(user: user_store.User, wh) -> data.Scope:
     if user.role in ("district_leader", "analyst", "admin"):
         return data.REGION
+    if user.role == "screen":  # a wall display: its streets, or the district when none are given
+        return data.Scope(frozenset(user.street_codes)) if user.street_codes else data.REGION
     if user.role == "street_leader":
         return data.Scope(frozenset(user.street_codes))
     streets = frozenset(s for s in (data.grid_street(wh, g) for g in user.grid_codes) if s)
@@ -294,6 +299,22 @@ def install(app, settings: Settings) -> None:
         path = flask.request.path
         if path.startswith(PUBLIC_PREFIXES):
             return None
+        if path == SCREEN_PAGE and flask.request.args.get("token"):
+            # a wall display: the token signs it in as its screen user (audited, revocable)
+            from dispatch import screens
+
+            screen_user = screens.user_for_token(store, flask.request.args["token"], flask.request.remote_addr)
+            if screen_user is None:
+                return flask.Response("screen token not valid (revoked or unknown)", 403, mimetype="text/plain")
+            if not (current_user.is_authenticated and current_user.user.username == screen_user.username):
+                flask.session.clear()
+                flask.session.permanent = True
+                flask_login.login_user(LoginUser(screen_user))
+            return None
+        if current_user.is_authenticated and current_user.user.role == "screen":
+            if path.startswith(SCREEN_PREFIXES):
+                return None
+            return flask.jsonify({"error": "a screen token opens /screen only"}), 403
         if current_user.is_authenticated:
             # a reset password must be changed before anything else
             if current_user.user.must_change_password and path not in (PASSWORD_PAGE, "/logout"):
@@ -309,12 +330,17 @@ def install(app, settings: Settings) -> None:
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        # the big screen may be framed by the origins configured (a portal on the wall); nothing else
+        framed = flask.request.path == SCREEN_PAGE and settings.screen_frame_ancestors
+        ancestors = settings.screen_frame_ancestors if framed else "'none'"
+        if not framed:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: " + (_tile_origin(settings.tile_url) or "") + "; connect-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+            f"frame-ancestors {ancestors}; "
+            "form-action 'self'; base-uri 'self'")
         if flask.request.path.startswith("/_dash-update-component"):
             response.headers["Cache-Control"] = "no-store"  # detail responses are never cached
         return response

@@ -234,6 +234,35 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_screens(args: argparse.Namespace) -> int:
+    from dispatch import screens, users
+    from dispatch.store import open_store
+    from taxmap.settings import get_settings
+
+    settings = get_settings()
+    eng = open_store(settings.resolved_database_url)
+    try:
+        if args.screens_command == "add":
+            streets = frozenset(c for c in (args.streets or "").replace(",", ";").split(";") if c)
+            token = screens.add_screen(eng, args.name, streets=streets)
+            base = args.url or f"http://{settings.host}:{settings.port}"
+            print(f"screen {args.name} ({';'.join(sorted(streets)) or 'whole district'}); its URL, shown once:")
+            print(f"  {base}/screen?kiosk=1&token={token}")
+        elif args.screens_command == "list":
+            print(f"{'screen':<20}{'area':<24}{'created':<18}{'last used':<18}revoked")
+            for sc in screens.list_screens(eng):
+                print(f"{sc.name:<20}{';'.join(sorted(sc.street_codes)) or 'all':<24}{sc.created_at:%Y-%m-%d %H:%M}  "
+                      f"{f'{sc.last_used_at:%Y-%m-%d %H:%M}' if sc.last_used_at else '—':<18}"
+                      f"{f'{sc.revoked_at:%Y-%m-%d %H:%M}' if sc.revoked_at else ''}")
+        else:
+            screens.revoke(eng, args.name)
+            print(f"revoked screen {args.name}: it is signed out at its next refresh")
+    except users.UserError as exc:
+        print(f"taxmap screens: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taxmap", description="实景税源智慧地图 taxmap")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -304,6 +333,17 @@ def build_parser() -> argparse.ArgumentParser:
     rnd.add_argument("--industry-weight", type=float, default=1.0, help="weight of the industry's high-risk share (1)")
     tsub.add_parser("demo", help="demo region only: dispatch the street leader's street once")
     tsk.set_defaults(func=_cmd_tasks)
+
+    scr = sub.add_parser("screens", help="read-only tokens for wall displays of /screen (scoped, revocable)")
+    ssub = scr.add_subparsers(dest="screens_command", required=True)
+    sadd = ssub.add_parser("add", help="create a screen and print its URL with the token (shown once)")
+    sadd.add_argument("name", help="a name for the display, e.g. lobby")
+    sadd.add_argument("--streets", help="';'-separated street codes (default: the whole district)")
+    sadd.add_argument("--url", help="the app's public URL for the printed link (default: http://HOST:PORT)")
+    ssub.add_parser("list", help="list screens and when each token was last used")
+    srev = ssub.add_parser("revoke", help="revoke a screen's token (its session ends at the next refresh)")
+    srev.add_argument("name")
+    scr.set_defaults(func=_cmd_screens)
 
     cat = sub.add_parser("risk-catalogue", help="write the risk indicator catalogue (docs/risk-indicators*.md)")
     cat.add_argument("--check", action="store_true", help="only check that the catalogue is up to date")

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, description="Failed logins in a row before an account is locked")
     login_lockout_minutes: int = Field(15, description="How long a locked account stays locked")
     photo_dir: Path | None = Field(None, description="Where officers' site photos are kept; default DATA_DIR/photos")
+    screen_frame_ancestors: str | None = Field(
+        None, description="Origins allowed to frame /screen (CSP frame-ancestors), e.g. 'self' https://portal; "
+                          "unset: no framing anywhere")
+    screen_stale_hours: float = Field(26.0, description="The big screen warns when the data is older than this")
+    screen_refresh_seconds: int = Field(5, description="How often the big screen refreshes its numbers")
 
     @property
     def resolved_photo_dir(self) -> Path:
