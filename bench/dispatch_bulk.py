@@ -1,6 +1,6 @@
 """Bulk task dispatch: 20,000 tasks in one `dispatch()`, on SQLite and PostgreSQL (issue 7).
 
-    python bench/dispatch.py [--n 20000] [--repeat 3] [--seed 1] [--pg-url URL] [--no-pg] [--profile]
+    python bench/dispatch_bulk.py [--n 20000] [--repeat 3] [--seed 1] [--pg-url URL] [--no-pg] [--profile]
 
 Synthetic, seeded input: N candidates of five kinds (unregistered, not_found, address_mismatch,
 status_conflict, high_risk), each with a distinct subject, spread over 10 streets × 6 grids, with
