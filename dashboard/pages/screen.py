@@ -71,6 +71,8 @@ def stale_warning(wh_figures: dict, task_ok: bool, lang: str, now: dt.datetime |
 
 def _feed_items(events: list[dict], lang: str) -> list:
     i = 0 if lang == "zh" else 1
+    if not events:
+        return [html.Li(t("screen.feed_empty", lang), className="tm-feed-empty")]
     return [html.Li(className="tm-feed-item", children=[
         html.Span(f"{e['at']:%H:%M}", className="tm-feed-time"),
         html.Span(f"{T.KINDS[e['kind']][i]} · {e['subject_name']}", className="tm-feed-what"),

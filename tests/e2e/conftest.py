@@ -41,9 +41,9 @@ def browser():
         browser.close()
 
 
-def serve(warehouse_dir: Path):
-    """Start `taxmap serve` on a free port; yields the base URL."""
-    port = _free_port()
+def serve(warehouse_dir: Path, port: int | None = None):
+    """Start `taxmap serve` on ``port`` (default: a free one); returns the process and the base URL."""
+    port = port or _free_port()
     env = {**os.environ, "TAXMAP_WAREHOUSE_DIR": str(warehouse_dir), "TAXMAP_PORT": str(port)}
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"taxmap-serve-{port}.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "taxmap.cli", "serve"], env=env,

@@ -70,8 +70,9 @@ def test_a_street_wall_display_at_4k_by_token(browser, small_server, small_regio
     wh.close()
     token = screens.add_screen(store, f"e2e{dt.datetime.now():%H%M%S%f}", streets=frozenset({street}))
     page = browser.new_page(viewport={"width": 3840, "height": 2160})
-    page.goto(f"{small_server}/screen?kiosk=1&token={token}")
+    page.goto(f"{small_server}/screen?kiosk=1&layer=risk&token={token}")
     page.wait_for_selector(".tm-s-map .leaflet-interactive")
+    assert page.locator("#screen-map-title").inner_text() == "风险热力（高风险户数）"  # fixed by ?layer=
     assert _shown(page) == _expected(small_region, store, data.Scope(frozenset({street})))
     title = page.locator(".tm-s-kpi-value").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert title > 90  # large type scaled to the wall (2.9vw of 3840 px)
@@ -79,3 +80,28 @@ def test_a_street_wall_display_at_4k_by_token(browser, small_server, small_regio
     screenshot(page, "screen-3840x2160")
     page.close()
     store.dispose()
+
+
+def test_the_screen_survives_a_server_restart(browser, tiny_warehouse):
+    """The server goes away and comes back on the same address: the screen says it lost the
+    connection, then reloads by itself and refreshes again, with no hand on it."""
+    from conftest import serve, stop
+
+    proc, url = serve(tiny_warehouse.parent)
+    port = int(url.rsplit(":", 1)[1])
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        browser_login(page, url, ensure_user("e2e.wall.restart", "district_leader"))
+        page.goto(url + "/screen?kiosk=1")
+        beating = ("document.getElementById('screen-heartbeat') && "
+                   "document.getElementById('screen-heartbeat').innerText !== '0'")
+        page.wait_for_function(beating, timeout=20_000)
+        stop(proc)
+        page.wait_for_selector("#screen-offline:not(.tm-hidden)", timeout=40_000)
+        assert "连接中断" in page.locator("#screen-offline").inner_text()
+        proc, _ = serve(tiny_warehouse.parent, port)
+        page.wait_for_function(beating, timeout=40_000)
+        page.wait_for_selector("#screen-offline.tm-hidden", state="attached", timeout=20_000)
+    finally:
+        page.close()
+        stop(proc)
