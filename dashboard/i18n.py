@@ -36,6 +36,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "screen.months": {"zh": "近12个月入库税款（亿元）", "en": "Tax paid, last 12 months (100M yuan)"},
     "screen.runs": {"zh": "历次比对差异数", "en": "Discrepancies per ETL run"},
     "screen.feed": {"zh": "任务动态", "en": "Task feed"},
+    "screen.only": {"zh": "大屏令牌仅可打开智慧大屏。", "en": "A screen token opens the big screen only."},
     "screen.feed_empty": {"zh": "暂无任务动态", "en": "No task events yet"},
     "dispatch.no_access": {"zh": "任务调度仅区局领导与街道负责人可用。", "en": "Dispatch is for district and street leaders."},
     "dispatch.kpi.open": {"zh": "在办任务", "en": "Open tasks"},

@@ -214,6 +214,7 @@ def install(app, settings: Settings) -> None:
     )
     store = open_store(settings.resolved_database_url)
     server.extensions["taxmap_store"] = store
+    server.extensions["taxmap_settings"] = settings
     manager = LoginManager()
     manager.init_app(server)
 
@@ -331,8 +332,9 @@ def install(app, settings: Settings) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         # the big screen may be framed by the origins configured (a portal on the wall); nothing else
-        framed = flask.request.path == SCREEN_PAGE and settings.screen_frame_ancestors
-        ancestors = settings.screen_frame_ancestors if framed else "'none'"
+        allowed = flask.current_app.extensions["taxmap_settings"].screen_frame_ancestors
+        framed = flask.request.path == SCREEN_PAGE and allowed
+        ancestors = allowed if framed else "'none'"
         if not framed:
             response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault(

@@ -17,7 +17,7 @@ from dispatch import audit, screens
 from dispatch import tasks as T
 from dispatch.store import open_store
 from taxmap.data import screen as figures
-from taxmap.settings import Settings, get_settings
+from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse
 
 XINAN, XIXIANG = "440306001", "440306002"
@@ -130,7 +130,7 @@ def test_framing_is_refused_except_for_the_screen_where_configured(app_server, m
         response = client.get(path)
         assert response.headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in \
             response.headers["Content-Security-Policy"]
-    monkeypatch.setattr(get_settings(), "screen_frame_ancestors", "'self' https://portal.example")
+    monkeypatch.setattr(server.extensions["taxmap_settings"], "screen_frame_ancestors", "'self' https://portal.example")
     screen = client.get("/screen")
     assert "X-Frame-Options" not in screen.headers
     assert "frame-ancestors 'self' https://portal.example" in screen.headers["Content-Security-Policy"]

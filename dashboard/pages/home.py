@@ -226,6 +226,8 @@ def _dispatch_link(hexagons: list[str], lang: str) -> list:
 
 def layout(lang: str | None = None, **_query) -> html.Div:
     lang = normalise_lang(lang)
+    if context.is_screen():  # a wall display's token opens /screen only
+        return no_warehouse_page(_header(lang, ""), t("screen.only", lang))
     wh = context.warehouse()
     run = current_run(wh)
     if run is None:
