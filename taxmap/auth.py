@@ -298,6 +298,12 @@ def install(app, settings: Settings) -> None:
     @server.before_request
     def _require_login():
         path = flask.request.path
+        if flask.request.method == "POST" and path.startswith("/_dash-update-component"):
+            # state-changing callbacks: JSON only (a cross-site form cannot send it) and, when the
+            # browser says where the request comes from, from this site (with SameSite=Strict cookies)
+            origin = flask.request.headers.get("Origin")
+            if not flask.request.is_json or (origin and urlparse(origin).netloc != flask.request.host):
+                return flask.jsonify({"error": "cross-site or non-JSON callback refused"}), 403
         if path.startswith(PUBLIC_PREFIXES):
             return None
         if path == SCREEN_PAGE and flask.request.args.get("token"):

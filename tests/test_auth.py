@@ -140,6 +140,19 @@ def test_login_form_needs_its_csrf_token_and_redirects_only_locally(app_server):
         assert auth._safe_next(target) == expected, target
 
 
+def test_callbacks_refuse_cross_site_and_form_posts(app_server):
+    """A state-changing callback from another site (a form or a fetch) is refused before it runs."""
+    client = _client(app_server, "leader")
+    assert _cells(client).status_code == 200
+    body = {"output": "x", "inputs": [], "changedPropIds": []}
+    evil = client.post("/_dash-update-component", json=body, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403
+    form = client.post("/_dash-update-component", data={"output": "x"})
+    assert form.status_code == 403
+    same = client.post("/_dash-update-component", json=body, headers={"Origin": "http://localhost"})
+    assert same.status_code != 403  # our own origin passes the check (the body itself is then Dash's business)
+
+
 def test_security_headers_and_session_cookie(app_server):
     client = app_server.test_client()
     response = login(client, "leader")
