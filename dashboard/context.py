@@ -41,6 +41,16 @@ def is_admin() -> bool:
     return auth.is_admin()
 
 
+def protect(wh, scope, res: int, rows: list[dict], filters=None) -> list[dict]:
+    """Cells as the user may get them: in full for those who see single taxpayers, else under
+    disclosure control (small cells' sensitive figures withheld, taxmap.data.disclosure)."""
+    if auth.may_see_rows():
+        return rows
+    from taxmap.data import hexes
+
+    return hexes.protected_cells(wh, scope, res, rows, filters, _state["settings"].disclosure_k)
+
+
 def may_dispatch() -> bool:
     """District and street leaders dispatch and review tasks (/dispatch)."""
     return auth.has_role("district_leader", "street_leader")

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, description="Failed logins in a row before an account is locked")
     login_lockout_minutes: int = Field(15, description="How long a locked account stays locked")
     photo_dir: Path | None = Field(None, description="Where officers' site photos are kept; default DATA_DIR/photos")
+    disclosure_k: int = Field(3, ge=2, description="Cells with fewer taxpayers publish no sensitive figures to "
+                                                   "those who may not see single taxpayers (docs/analysis.md)")
     screen_frame_ancestors: str | None = Field(
         None, description="Origins allowed to frame /screen (CSP frame-ancestors), e.g. 'self' https://portal; "
                           "unset: no framing anywhere")

@@ -26,9 +26,9 @@ def text(component) -> str:
 def post_callback(client, outputs: list[str], inputs: dict, changed: str, state: dict | None = None,
                   expect: int = 200) -> dict | None:
     """POST one callback the way the browser does; ``outputs`` names (a prefix of) its outputs as
-    ``id.prop``. Returns the response's outputs (None for a 204: the callback sent nothing)."""
+    ``id.prop`` (exact names). Returns the response's outputs (None for a 204: the callback sent nothing)."""
     deps = client.get("/_dash-dependencies").get_json()
-    dep = next(d for d in deps if all(o in d["output"] for o in outputs))
+    dep = next(d for d in deps if all(o in d["output"].strip(".").split("...") for o in outputs))
     values = {**inputs, **(state or {})}
 
     def fill(items):

@@ -139,10 +139,15 @@ def _why(unit: dict, lang: str) -> list:
 
 def _aggregate_card(wh, scope: data.Scope, cells: list[str], lang: str) -> html.Section:
     """What an analyst sees of a selection: the cells' numbers, never a taxpayer's row."""
-    rows = [r for c in cells if not c.startswith("p:")
-            for r in hexes.hex_cells(wh, scope, h3.get_resolution(c), hexes.cell_bounds(c)) if r["h3"] == c]
-    totals = {m: sum(r[m] for r in rows) for m in hexes.COUNTS}
-    items = [html.Li(f"{t('metric.' + m, lang)}：{totals[m]:,}", className="tm-item")
+    rows = []
+    for c in cells:
+        if not c.startswith("p:"):
+            res = h3.get_resolution(c)
+            found = [r for r in hexes.hex_cells(wh, scope, res, hexes.cell_bounds(c)) if r["h3"] == c]
+            rows += context.protect(wh, scope, res, found)
+    # a figure withheld in one selected cell is withheld in the total (else totals of two selections differ by it)
+    totals = {m: None if any(r[m] is None for r in rows) else sum(r[m] for r in rows) for m in hexes.COUNTS}
+    items = [html.Li(f"{t('metric.' + m, lang)}：{_fmt(totals[m])}", className="tm-item")
              for m in ("n_taxpayers", "n_units", "n_high_risk", "n_unregistered", "n_not_found",
                        "n_address_mismatch", "n_status_conflict")]
     return html.Section(className="tm-card", id="selection-card", children=[
@@ -316,6 +321,7 @@ def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None)
     if trigger == "layer":
         return no_update, no_update, no_update, points
     res, rows = hexes.cells_for_zoom(wh, scope, zoom, bounds, filters)
+    rows = context.protect(wh, scope, res, rows, filters)
     return (hex_layer.feature_collection(rows, lang, display), hex_layer.all_breaks(rows),
             {"res": res, "n": len(rows)}, points)
 

@@ -127,7 +127,7 @@ def layout(lang: str | None = None, street: str | None = None, layer: str | None
     area = (data.area_name(wh, "street", one_street) if one_street else None) or wf["region_name"]
     display = context.display()
     res = _resolution(scope)
-    rows = hexes.hex_cells(wh, scope, res, None)
+    rows = context.protect(wh, scope, res, hexes.hex_cells(wh, scope, res, None))
     breaks = hex_layer.all_breaks(rows)
     hideouts = {name: hex_layer.hideout(name, metric, breaks, []) for name, metric in LAYERS.items()}
     fixed = layer if layer in LAYERS else None
@@ -220,8 +220,9 @@ def refresh(street: str | None, run_id: str | None, lang: str) -> tuple:
         patch["data"][0]["x" if label_axis == "y" else "y"] = values_
         patches.append(patch)
     new_run = wf["run_id"] != run_id
-    cells = hex_layer.feature_collection(hexes.hex_cells(wh, scope, _resolution(scope), None), lang,
-                                         context.display()) \
+    res = _resolution(scope)
+    cells = hex_layer.feature_collection(context.protect(wh, scope, res, hexes.hex_cells(wh, scope, res, None)),
+                                         lang, context.display()) \
         if new_run else no_update
     return (*[values.get(k, no_update) for k in KPIS], f"{wf['data_time']:%Y-%m-%d %H:%M}", warning,
             "tm-s-stale" + ("" if warning else " tm-hidden"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import h3
 
+from taxmap.data import disclosure
 from taxmap.data import Scope
 from taxmap.warehouse import Warehouse
 
@@ -191,6 +192,26 @@ def _cell_rows(wh: Warehouse, scope: Scope, res: int, cells: list[str], filters:
         for row in merged.values():
             row["tax_paid_12m"] = None
     return [_derived(merged[h]) for h in sorted(merged)]
+
+
+def protected_cells(wh: Warehouse, scope: Scope, res: int, rows: list[dict], filters: Filters | None = None,
+                    k: int = disclosure.DEFAULT_K) -> list[dict]:
+    """``rows`` (cells of one resolution) as those who may not see single taxpayers get them: disclosure
+    control (taxmap.data.disclosure) decided over each cell's complete sibling group, whatever part of
+    it is in view, so no two views can be combined to undo it; under a taxpayer filter, a cell whose
+    unfiltered count exceeds its filtered one by fewer than ``k`` is withheld too (else the difference
+    of the two maps would give the few taxpayers left out)."""
+    if not rows:
+        return rows
+    filters = filters or Filters()
+    view = {r["h3"] for r in rows}
+    family = sorted({c for cell in view for c in h3.cell_to_children(h3.cell_to_parent(cell, res - 1), res)})
+    full = _cell_rows(wh, scope, res, family, filters)
+    also: set[str] = set()
+    if filters.on_taxpayers:
+        everyone = {r["h3"]: r["n_taxpayers"] or 0 for r in _cell_rows(wh, scope, res, family, Filters())}
+        also = {r["h3"] for r in full if 0 < everyone.get(r["h3"], 0) - (r["n_taxpayers"] or 0) < k}
+    return [r for r in disclosure.suppress(full, res, k, also) if r["h3"] in view]
 
 
 def cell_polygon(cell: str) -> list[list[float]]:

@@ -11,7 +11,7 @@ import threading
 import time
 
 from dispatch import tasks as T
-from taxmap.data import Scope
+from taxmap.data import Scope, overview
 from taxmap.warehouse import Warehouse
 
 TASK_TTL = 2.0
@@ -46,15 +46,8 @@ def warehouse_figures(wh: Warehouse, scope: Scope) -> dict:
 def _warehouse_figures(wh: Warehouse, scope: Scope) -> dict:
     where, params = scope.area_filter()
     run = wh.query("select run_id, finished_at, region_name from etl_runs order by finished_at desc limit 1")[0]
-    head = wh.query(
-        f"""select
-              (select count(*) from stg_taxpayers where {where}) as taxpayers,
-              (select count(*) from stg_grid_units where {where}) as units,
-              (select count(*) from unit_links join stg_grid_units using (record_id)
-                 where method <> 'none' and {where}) as linked,
-              (select count(*) from taxpayer_risk where risk_level = 'high' and {where}) as high_risk,
-              (select max(collected_at) from stg_grid_units where {where}) as survey_time""",
-        params * 5)[0]
+    head = overview(wh, scope)
+    head["survey_time"] = wh.query(f"select max(collected_at) as t from stg_grid_units where {where}", params)[0]["t"]
     # "this week": discrepancies at units the grid workers recorded in the 7 days up to the newest record
     week = wh.query(
         f"""select count(*) as n from discrepancies d join stg_grid_units u using (record_id)
