@@ -234,6 +234,47 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from dispatch import audit, users
+    from dispatch.store import open_store
+    from taxmap import auth, data, exports
+    from taxmap.data import analysis
+    from taxmap.settings import get_settings
+    from taxmap.warehouse import Warehouse, WarehouseMissing
+
+    settings = get_settings()
+    eng = open_store(settings.resolved_database_url)
+    user = users.get_user(eng, args.actor)
+    if user is None or not user.active or user.role in ("officer", "screen"):
+        print(f"taxmap export: --as {args.actor!r}: an active district_leader, street_leader, analyst or admin",
+              file=sys.stderr)
+        return 2
+    wh = Warehouse(settings.warehouse_path)
+    scope = auth.scope_of(user, wh)
+    if args.streets:
+        scope = scope.narrow(data.Scope(frozenset(args.streets.split(";"))))
+    metrics = tuple(args.metrics.split(",")) if args.metrics else analysis.METRICS
+    try:
+        table = analysis.hex_table(wh, scope, args.res, metrics=metrics, k=settings.disclosure_k)
+        payload = exports.to_bytes(table, args.format, args.lang)
+    except (ValueError, WarehouseMissing) as exc:
+        print(f"taxmap export: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / exports.filename(table, args.format)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(payload)
+    partial.replace(out)
+    with eng.begin() as conn:
+        audit.record(conn, user.username, "export.hex", str(out)[:256], "ok",
+                     f"rows={len(table.rows)} res={args.res} format={args.format} k={table.k} via cli")
+    print(f"wrote {len(table.rows)} cells (res {args.res}, {sum(1 for r in table.rows if r['suppressed'])} "
+          f"suppressed) to {out}")
+    return 0
+
+
 def _cmd_screens(args: argparse.Namespace) -> int:
     from dispatch import screens, users
     from dispatch.store import open_store
@@ -333,6 +374,16 @@ def build_parser() -> argparse.ArgumentParser:
     rnd.add_argument("--industry-weight", type=float, default=1.0, help="weight of the industry's high-risk share (1)")
     tsub.add_parser("demo", help="demo region only: dispatch the street leader's street once")
     tsk.set_defaults(func=_cmd_tasks)
+
+    exp = sub.add_parser("export", help="export hexagon statistics (disclosure-controlled; docs/analysis.md)")
+    exp.add_argument("--as", dest="actor", required=True, help="the user exporting (their area; audited)")
+    exp.add_argument("--res", type=int, default=8, choices=[7, 8, 9, 10], help="H3 resolution (default 8)")
+    exp.add_argument("--format", default="csv", choices=["csv", "xlsx", "geojson", "geoparquet", "shp"])
+    exp.add_argument("--metrics", help="','-separated metrics (default: all)")
+    exp.add_argument("--streets", help="';'-separated street codes inside the user's area")
+    exp.add_argument("--lang", default="zh", choices=["zh", "en"], help="column headers (default zh)")
+    exp.add_argument("--out", required=True, help="a file, or a folder for the default file name")
+    exp.set_defaults(func=_cmd_export)
 
     scr = sub.add_parser("screens", help="read-only tokens for wall displays of /screen (scoped, revocable)")
     ssub = scr.add_subparsers(dest="screens_command", required=True)
