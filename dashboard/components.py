@@ -12,6 +12,7 @@ NAV = (
     ("map", "/", None),
     ("dispatch", "/dispatch", "may_dispatch"),
     ("screen", "/screen", "may_watch_screen"),
+    ("analysis", "/analysis", "may_analyse"),
     ("tasks", "/tasks", "is_officer"),
     ("quality", "/quality", "may_see_quality"),
     ("audit", "/admin/audit", "is_admin"),

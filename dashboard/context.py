@@ -51,6 +51,11 @@ def protect(wh, scope, res: int, rows: list[dict], filters=None) -> list[dict]:
     return hexes.protected_cells(wh, scope, res, rows, filters, _state["settings"].disclosure_k)
 
 
+def may_analyse() -> bool:
+    """Hexagon statistics and their exports (/analysis): analysts and leaders, each for their area."""
+    return auth.has_role("analyst", "district_leader", "street_leader")
+
+
 def may_dispatch() -> bool:
     """District and street leaders dispatch and review tasks (/dispatch)."""
     return auth.has_role("district_leader", "street_leader")

@@ -11,8 +11,11 @@ app: a new callback or route without its row here fails the test."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+import zipfile
 
 import pytest
 
@@ -42,9 +45,11 @@ PAGES = {
     "/quality": {"district_leader", "admin"},
     "/admin/audit": {"admin"},
     "/screen": {"district_leader", "street_leader", "screen"},
+    "/analysis": {"district_leader", "street_leader", "analyst"},
 }
 REFUSALS = ("仅区局领导与街道负责人可用", "供网格员使用", "仅区局领导与系统管理员可查看", "仅系统管理员可查看",
-            "智慧大屏供区局与街道领导使用", "大屏令牌仅可打开智慧大屏")
+            "智慧大屏供区局与街道领导使用", "大屏令牌仅可打开智慧大屏",
+            "统计分析供分析人员与领导使用")
 # callbacks whose output may carry taxpayer ids by design, for these roles: rejected rows as written
 # (data quality) and the audit log's targets
 RAW_ROWS = {"q-rows": {"district_leader", "admin"}, "q-download": {"district_leader", "admin"},
@@ -146,6 +151,12 @@ def probes(task: dict) -> dict[str, tuple[dict, str, dict]]:
                              {"tasks-lang.data": "zh"}),
         "tasks-message": ({"task-accept.n_clicks": 1}, "task-accept.n_clicks",
                           {"task-version.data": task_ref, "tasks-lang.data": "zh", "tasks-changed.data": 0}),
+        "analysis-grid": ({"analysis-street.value": XIXIANG, "analysis-res.value": 9,
+                           "analysis-metrics.value": ["n_taxpayers", "tax_paid_12m"]}, "analysis-street.value",
+                          {"analysis-lang.data": "zh"}),
+        "analysis-download": ({"analysis-download-button.n_clicks": 1}, "analysis-download-button.n_clicks",
+                              {"analysis-street.value": XIXIANG, "analysis-res.value": 9, "analysis-format.value": "csv",
+                               "analysis-metrics.value": ["n_taxpayers", "tax_paid_12m"], "analysis-lang.data": "zh"}),
         "tasks-current@map": ({"task-points.clickData": {"properties": {"task_id": task["task_id"]}}},
                               "task-points.clickData", {}),
     }
@@ -181,6 +192,29 @@ def _post(client, dep: dict, inputs: dict, changed: str, state: dict):
     return client.post("/_dash-update-component", json=body)
 
 
+def _readable(payload) -> str:
+    """The response as text, with downloads (base64 in dcc.Download's data) decoded: what a file holds
+    is checked like what a page shows."""
+    parts = [json.dumps(payload, ensure_ascii=False)]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("base64") and isinstance(node.get("content"), str):
+                raw = base64.b64decode(node["content"])
+                parts.append(raw.decode("utf-8", "ignore"))
+                if raw[:2] == b"PK":  # xlsx / zip: the texts inside
+                    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                        parts.extend(archive.read(n).decode("utf-8", "ignore") for n in archive.namelist())
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(payload)
+    return "\n".join(parts)
+
+
 def test_every_server_callback_is_in_the_matrix(matrix):
     deps = matrix["clients"]["district_leader"].get("/_dash-dependencies").get_json()
     server_side = {_key(d) for d in deps if not d.get("clientside_function")} - {"_pages_content"}
@@ -197,7 +231,7 @@ def test_callbacks_never_leak(matrix, role):
             assert response.status_code == 401, key
             continue
         assert response.status_code in (200, 204), (key, response.status_code, response.get_data(as_text=True)[:300])
-        body = json.dumps(response.get_json(), ensure_ascii=False) if response.status_code == 200 else ""
+        body = _readable(response.get_json()) if response.status_code == 200 else ""
         leaked = [x for x in forbidden(role, key.split(".")[0].split("@")[0]) if x in body]
         assert not leaked, f"{role} received {leaked} from {key}"
 
@@ -244,3 +278,12 @@ def test_plain_routes(matrix, role):
     dash_layout = client.get("/_dash-layout")
     assert dash_layout.status_code == 200  # the empty shell: no data
     assert not [x for x in XINAN_IDS + XIXIANG_IDS + PERSONAL if x in dash_layout.get_data(as_text=True)]
+
+
+def test_downloads_are_read_by_the_scan(matrix):
+    """The leak scan reads inside the files a callback sends (else it could not fail on one)."""
+    client = matrix["clients"]["district_leader"]
+    deps = {_key(d): d for d in client.get("/_dash-dependencies").get_json() if not d.get("clientside_function")}
+    inputs, changed, state = probes(matrix["task"])["analysis-download"]
+    text = _readable(_post(client, deps["analysis-download"], inputs, changed, state).get_json())
+    assert XIXIANG_CELL in text and "登记纳税人数(n_taxpayers)" in text
