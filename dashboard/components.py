@@ -7,6 +7,10 @@ from dash import html
 from dashboard import context
 from dashboard.i18n import t
 
+# AG Grid's theming API, in the command-room colours (assets/style.css)
+GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d1b2e', foregroundColor: '#e6f0ff', "
+              "headerBackgroundColor: '#12243b', oddRowBackgroundColor: '#10213a', borderColor: '#1f3a5a', "
+              "accentColor: '#5ec8ff', fontFamily: 'inherit', fontSize: 13, headerTextColor: '#8fa8c8'})")
 # (page key, path, who sees the link: a role check in dashboard.context)
 NAV = (
     ("map", "/", None),

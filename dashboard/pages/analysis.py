@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import context
-from dashboard.components import current_run, header, no_warehouse_page
+from dashboard.components import GRID_THEME, current_run, header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from taxmap import data, exports
 from taxmap.data import analysis
@@ -62,10 +62,8 @@ def layout(lang: str | None = None, **_query) -> html.Div:
                 html.P(id="analysis-rule", className="tm-muted"),
                 dag.AgGrid(id="analysis-grid", rowData=[], columnDefs=[], className="tm-grid",
                            defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 110},
-                           dashGridOptions={"theme": {"function": "themeAlpine.withParams({backgroundColor: '#0d1b2e',"
-                                                                  " foregroundColor: '#e6f0ff', headerBackgroundColor: "
-                                                                  "'#12243b', borderColor: '#1f3a5a'})"},
-                                            "pagination": True, "paginationPageSize": 50},
+                           dashGridOptions={"theme": {"function": GRID_THEME}, "pagination": True,
+                                            "paginationPageSize": 50},
                            style={"height": "520px", "width": "100%"}),
             ]),
         ]),

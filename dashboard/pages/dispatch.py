@@ -10,7 +10,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context
-from dashboard.components import current_run, header, no_warehouse_page, task_card
+from dashboard.components import GRID_THEME, current_run, header, no_warehouse_page, task_card
 from dashboard.i18n import normalise_lang, t
 from dispatch import sources
 from dispatch import tasks as T
@@ -127,10 +127,6 @@ def _random_panel(lang: str) -> html.Section:
     ])
 
 
-# AG Grid's theming API, in the command-room colours (assets/style.css)
-GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#0d1b2e', foregroundColor: '#e6f0ff', "
-              "headerBackgroundColor: '#12243b', oddRowBackgroundColor: '#10213a', borderColor: '#1f3a5a', "
-              "accentColor: '#5ec8ff', fontFamily: 'inherit', fontSize: 13, headerTextColor: '#8fa8c8'})")
 # AG Grid's own words in Chinese (pagination, filter menus); English is its default
 GRID_ZH = {"page": "第", "to": "至", "of": "共", "more": "更多", "next": "下一页", "last": "末页", "first": "首页",
            "previous": "上一页", "pageSizeSelectorLabel": "每页", "pageLastRowUnknown": "?", "filterOoo": "筛选…",
