@@ -92,7 +92,7 @@ def task_card(task: dict, lang: str, *, actions: list | None = None) -> html.Sec
         *(actions or []),
         html.H3(t("task.history", lang)),
         html.Ol([html.Li(f"{e['at']} · {e['actor']} · {e['action']} → {e['to']}"
-                         + (f" ({e['officer']})" if e["officer"] and e["action"] in ("派发", "Assign", "创建", "Create")
+                         + (f" ({e['officer']})" if e["officer"] and e["action_code"] in ("create", "assign")
                             else "") + (f" · {e['note']}" if e["note"] else "")) for e in task["history"]],
                 className="tm-history", id="task-history"),
     ])

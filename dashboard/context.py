@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from taxmap import auth
+from taxmap.data import hexes
 from taxmap.data.display import Display
 from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse
@@ -46,8 +47,6 @@ def protect(wh, scope, res: int, rows: list[dict], filters=None) -> list[dict]:
     disclosure control (small cells' sensitive figures withheld, taxmap.data.disclosure)."""
     if auth.may_see_rows():
         return rows
-    from taxmap.data import hexes
-
     return hexes.protected_cells(wh, scope, res, rows, filters, _state["settings"].disclosure_k)
 
 

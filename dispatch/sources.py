@@ -22,6 +22,12 @@ DISCREPANCY_KINDS = ("unregistered", "not_found", "address_mismatch", "status_co
 RESOLUTIONS = (7, 8, 9, 10)
 
 
+def _area(scope: Scope) -> dict:
+    """How a batch records the area it was made in."""
+    return {"streets": sorted(scope.street_codes) if scope.street_codes is not None else "all",
+            "grids": sorted(scope.grid_codes) if scope.grid_codes is not None else "all"}
+
+
 @dataclass(frozen=True)
 class Selection:
     """Hexagons (any one resolution 7–10; empty: the whole area) and task kinds inside a scope."""
@@ -47,8 +53,7 @@ class Selection:
 
     def params(self) -> dict:
         """How the batch records its selection."""
-        return {"streets": sorted(self.scope.street_codes) if self.scope.street_codes is not None else "all",
-                "grids": sorted(self.scope.grid_codes) if self.scope.grid_codes is not None else "all",
+        return {**_area(self.scope),
                 "cells": list(self.cells), "kinds": list(self.kinds)}
 
     def cell_filter(self, column_prefix: str) -> tuple[str, list]:
@@ -206,8 +211,7 @@ def random_draw(wh: Warehouse, scope: Scope, n: int, seed: int, *, cell_weight: 
     return Draw(out, {
         "n": n, "drawn": size, "seed": seed, "cell_weight": cell_weight, "industry_weight": industry_weight,
         "population": len(rows), "high_share": float(high.mean()), "excluded_open": len(exclude),
-        "streets": sorted(scope.street_codes) if scope.street_codes is not None else "all",
-        "grids": sorted(scope.grid_codes) if scope.grid_codes is not None else "all",
+        **_area(scope),
         "high_risk_drawn": int(sum(rows[i]["high"] for i in picked)),
         "warehouse_run": run[0]["run_id"] if run else None, "method": "PCG64 weighted, without replacement",
     })

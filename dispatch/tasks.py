@@ -149,6 +149,14 @@ def due_for(kind: str, start: dt.datetime) -> dt.datetime:
     return start + dt.timedelta(days=KINDS[kind][2])
 
 
+def _read(conn_or_eng, read):
+    """``read(conn)`` in the caller's transaction when given a connection, else on a connection of its own."""
+    if isinstance(conn_or_eng, Engine):
+        with conn_or_eng.connect() as conn:
+            return read(conn)
+    return read(conn_or_eng)
+
+
 # --- assignment ---------------------------------------------------------------------------------------
 
 
@@ -158,10 +166,7 @@ def open_load(conn_or_eng, officer_ids: Iterable[str] | None = None) -> Counter:
              .where(tasks.c.officer_id.is_not(None)).group_by(tasks.c.officer_id))
     if officer_ids is not None:
         query = query.where(tasks.c.officer_id.in_(sorted(set(officer_ids))))
-    if isinstance(conn_or_eng, Engine):
-        with conn_or_eng.connect() as conn:
-            return Counter(dict(conn.execute(query).all()))
-    return Counter(dict(conn_or_eng.execute(query).all()))
+    return Counter(dict(_read(conn_or_eng, lambda conn: conn.execute(query).all())))
 
 
 class Assigner:
@@ -303,11 +308,7 @@ def dispatch(eng: Engine, candidates: Sequence[Candidate], officers: Sequence[Of
 
 def get_task(conn_or_eng, task_id: int) -> dict | None:
     query = sa.select(tasks).where(tasks.c.task_id == task_id)
-    if isinstance(conn_or_eng, Engine):
-        with conn_or_eng.connect() as conn:
-            row = conn.execute(query).first()
-    else:
-        row = conn_or_eng.execute(query).first()
+    row = _read(conn_or_eng, lambda conn: conn.execute(query).first())
     return dict(row._mapping) if row else None
 
 

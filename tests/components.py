@@ -23,20 +23,31 @@ def text(component) -> str:
     return " ".join(text(c) for c in (children if isinstance(children, list) else [children]))
 
 
+def callback_body(dep: dict, values: dict, changed: str) -> dict:
+    """The JSON the browser posts for the callback ``dep`` (from /_dash-dependencies): ``values`` by
+    ``id.prop``; a wildcard (ALL) input or output gets the items of ``values["__pattern__"]`` (none
+    when absent)."""
+    matches = values.get("__pattern__", [])
+
+    def fill(items):
+        return [matches if isinstance(i, list) or i["id"].startswith("{")
+                else {**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+    outs = []
+    for spec in dep["output"].strip(".").split("..."):
+        ident, prop = spec.rsplit(".", 1)
+        outs.append([{"id": m["id"], "property": prop} for m in matches] if ident.startswith("{")
+                    else {"id": ident, "property": prop})
+    return {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": fill(dep["inputs"]),
+            "state": fill(dep["state"]), "changedPropIds": [changed]}
+
+
 def post_callback(client, outputs: list[str], inputs: dict, changed: str, state: dict | None = None,
                   expect: int = 200) -> dict | None:
     """POST one callback the way the browser does; ``outputs`` names (a prefix of) its outputs as
     ``id.prop`` (exact names). Returns the response's outputs (None for a 204: the callback sent nothing)."""
     deps = client.get("/_dash-dependencies").get_json()
     dep = next(d for d in deps if all(o in d["output"].strip(".").split("...") for o in outputs))
-    values = {**inputs, **(state or {})}
-
-    def fill(items):
-        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
-
-    outs = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True)) for o in dep["output"].strip(".").split("...")]
-    body = {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": fill(dep["inputs"]),
-            "state": fill(dep["state"]), "changedPropIds": [changed]}
-    response = client.post("/_dash-update-component", json=body)
+    response = client.post("/_dash-update-component", json=callback_body(dep, {**inputs, **(state or {})}, changed))
     assert response.status_code == expect, response.get_data(as_text=True)[-2000:]
     return response.get_json()["response"] if expect == 200 else None

@@ -20,7 +20,7 @@ import zipfile
 import pytest
 
 from auth_helpers import ensure_user, login
-from components import post_callback
+from components import callback_body, post_callback
 from dashboard import context
 from dispatch import screens
 from dispatch import tasks as T
@@ -171,25 +171,7 @@ def _key(dep: dict) -> str:
 
 
 def _post(client, dep: dict, inputs: dict, changed: str, state: dict):
-    values = {**inputs, **state}
-
-    def fill(items):
-        out = []
-        for item in items:
-            if isinstance(item, list) or item["id"].startswith("{"):
-                out.append(values.get("__pattern__", []))  # the wildcard's matches, or none
-            else:
-                out.append({**item, "value": values.get(f"{item['id']}.{item['property']}")})
-        return out
-
-    outs = []
-    for spec in dep["output"].strip(".").split("..."):
-        ident, prop = spec.rsplit(".", 1)
-        outs.append([{"id": m["id"], "property": prop} for m in values.get("__pattern__", [])]
-                    if ident.startswith("{") else {"id": ident, "property": prop})
-    body = {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": fill(dep["inputs"]),
-            "state": fill(dep["state"]), "changedPropIds": [changed]}
-    return client.post("/_dash-update-component", json=body)
+    return client.post("/_dash-update-component", json=callback_body(dep, {**inputs, **state}, changed))
 
 
 def _readable(payload) -> str:

@@ -121,6 +121,7 @@ def layout(lang: str | None = None, street: str | None = None, layer: str | None
     wf = figures.warehouse_figures(wh, scope)
     tf = _tasks_or_none(scope)
     values = kpi_values(wf, tf, lang)
+    warning = stale_warning(wf, tf is not None, lang)
     kiosk_mode = bool(kiosk) or context.is_screen()
     one_street = street or (next(iter(scope.street_codes)) if scope.street_codes and len(scope.street_codes) == 1
                             else None)
@@ -158,8 +159,7 @@ def layout(lang: str | None = None, street: str | None = None, layer: str | None
                 *([] if kiosk_mode else [header(lang, "screen").children[1]]),
             ]),
         ]),
-        html.Div(stale_warning(wf, tf is not None, lang), id="screen-stale",
-                 className="tm-s-stale" + ("" if stale_warning(wf, tf is not None, lang) else " tm-hidden")),
+        html.Div(warning, id="screen-stale", className="tm-s-stale" + ("" if warning else " tm-hidden")),
         html.Main(className="tm-s-main", children=[
             html.Div(className="tm-s-left", children=[
                 *[html.Div(className="tm-s-kpi", children=[

@@ -32,11 +32,21 @@ def may_read(actor: T.Actor | None, task: dict) -> bool:
     return seen["street_codes"] is None or task["street_code"] in seen["street_codes"]
 
 
+_NAMES: dict[tuple, dict[str, str]] = {}
+
+
 def _names(wh: Warehouse, sql: str) -> dict[str, str]:
-    try:
-        return {r["code"]: r["name"] for r in wh.query(sql)}
-    except WarehouseMissing:
-        return {}
+    """code → name, read once per published snapshot (a page refresh asks for them several times)."""
+    key = (sql, str(wh.path), wh.identity())
+    if key not in _NAMES:
+        try:
+            names = {r["code"]: r["name"] for r in wh.query(sql)}
+        except WarehouseMissing:
+            return {}
+        if len(_NAMES) > 64:
+            _NAMES.clear()
+        _NAMES[key] = names
+    return _NAMES[key]
 
 
 def officer_names(wh: Warehouse) -> dict[str, str]:
@@ -87,7 +97,8 @@ def detail(eng, wh: Warehouse, actor: T.Actor | None, task_id: int, lang: str) -
         return None
     i = 0 if lang == "zh" else 1
     officers = officer_names(wh)
-    history = [{"at": f"{e['at']:%Y-%m-%d %H:%M}", "actor": e["actor"], "action": T.ACTION_LABELS[e["action"]][i],
+    history = [{"at": f"{e['at']:%Y-%m-%d %H:%M}", "actor": e["actor"], "action_code": e["action"],
+                "action": T.ACTION_LABELS[e["action"]][i],
                 "to": T.STATE_LABELS[e["to_state"]][i], "note": e["note"] or "",
                 "officer": officers.get(e["officer_id"], e["officer_id"] or "")} for e in T.events(eng, task_id)]
     return {
