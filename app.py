@@ -7,7 +7,7 @@ from pathlib import Path
 import dash
 
 from dashboard import context
-from taxmap import auth, task_routes
+from taxmap import api, auth, task_routes
 from taxmap.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = dash.page_container
     auth.install(app, settings)
     task_routes.install(app.server, settings)
+    api.install(app.server, context.settings, context.warehouse)
     # Dash records which script paths it serves only while rendering the index; with several
     # gunicorn workers, one that had not rendered it yet refused the page's scripts. Render it now.
     app.server.test_client().get("/login")

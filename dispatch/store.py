@@ -123,11 +123,12 @@ task_batches = sa.Table(
 screen_tokens = sa.Table(
     "screen_tokens", metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),  # sha256 of the token; the token is shown once
-    sa.Column("username", sa.String(64), nullable=False),  # the screen's user (role "screen")
+    sa.Column("username", sa.String(64), nullable=False),  # the holder's user (role "screen" or "system")
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
     sa.Column("last_used_at", sa.DateTime, nullable=True),
+    sa.Column("expires_at", sa.DateTime, nullable=True),  # None: until revoked
 )
 
 
@@ -159,11 +160,17 @@ def _tasks(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE users ADD COLUMN officer_id VARCHAR(64)")
 
 
+def _token_expiry(conn: Connection) -> None:
+    if "expires_at" not in {c["name"] for c in sa.inspect(conn).get_columns("screen_tokens")}:
+        conn.exec_driver_sql("ALTER TABLE screen_tokens ADD COLUMN expires_at TIMESTAMP")
+
+
 # (version, name, step): append new ones, never edit an applied one
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "users and the append-only audit log", _users_and_audit),
     (2, "tasks, their append-only events and batches; users.officer_id", _tasks),
     (3, "read-only screen tokens for wall displays", lambda conn: metadata.create_all(conn, tables=[screen_tokens])),
+    (4, "token expiry (screens and API systems share screen_tokens)", _token_expiry),
 ]
 
 

@@ -3,7 +3,9 @@
 Roles (README "Security"): ``district_leader`` (the whole district), ``street_leader`` (its streets),
 ``officer`` (its grids and its own tasks), ``analyst`` (aggregates of the whole district, never one
 taxpayer's row), ``admin`` (users; no taxpayer detail), ``screen`` (a wall display: /screen only, its
-streets or the district; signs in with a token, dispatch/screens.py).
+streets or the district; signs in with a token, dispatch/screens.py), ``system`` (another system
+reading /api/v1: aggregates under disclosure control for its streets or the district; a bearer token,
+dispatch/tokens.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.engine import Engine
 from dispatch import audit
 from dispatch.store import now, users
 
-ROLES = ("district_leader", "street_leader", "officer", "analyst", "admin", "screen")
+ROLES = ("district_leader", "street_leader", "officer", "analyst", "admin", "screen", "system")
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
@@ -155,7 +157,7 @@ def change_password(eng: Engine, username: str, current: str, new: str) -> User:
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    reason: str  # ok, unknown_user, bad_password, locked, disabled
+    reason: str  # ok, unknown_user, bad_password, locked, disabled, screen_password, system_password
 
 
 def authenticate(eng: Engine, username: str, password: str, *, max_failures: int = 5,
@@ -173,9 +175,9 @@ def authenticate(eng: Engine, username: str, password: str, *, max_failures: int
         if not row.active:
             audit.record(conn, username, "login", username, "disabled", None, remote_addr)
             return LoginResult(None, "disabled")
-        if row.role == "screen":  # wall displays sign in with their token only
-            audit.record(conn, username, "login", username, "screen_password", None, remote_addr)
-            return LoginResult(None, "screen_password")
+        if row.role in ("screen", "system"):  # wall displays and systems sign in with their token only
+            audit.record(conn, username, "login", username, f"{row.role}_password", None, remote_addr)
+            return LoginResult(None, f"{row.role}_password")
         if row.locked_until is not None and row.locked_until > stamp:
             audit.record(conn, username, "login", username, "locked", f"until {row.locked_until:%Y-%m-%d %H:%M}",
                          remote_addr)

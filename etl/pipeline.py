@@ -32,7 +32,10 @@ from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifes
 from etl.schema import SOURCES
 
 WAREHOUSE_NAME = "warehouse.duckdb"
-RUN_TABLES = ("etl_runs", "etl_run_sources", "etl_run_stages", "etl_run_kpis")
+RUN_TABLES = ("etl_runs", "etl_run_sources", "etl_run_stages", "etl_run_kpis", "etl_run_taxpayers")
+# etl_run_taxpayers keeps each taxpayer's cell and figures for this many runs (this one included): what
+# the comparison between two runs reads (taxmap/data/changes.py); older runs keep their other history
+TAXPAYER_HISTORY_RUNS = 12
 LOCK_NAME = ".taxmap-etl.lock"
 TMP_PREFIX = ".warehouse."
 TMP_SUFFIX = ".tmp.duckdb"
@@ -92,8 +95,9 @@ def input_fingerprint(input_dir: Path) -> str:
 
 
 def last_run(warehouse: Path) -> tuple[pa.Table | None, ...]:
-    """The previous warehouse's run history (runs, sources, stages, per-street figures), a None for
-    each table it lacks (warehouses before etl_run_kpis keep the rest of their history)."""
+    """The previous warehouse's run history (runs, sources, stages, per-street figures, the taxpayers
+    of its newest TAXPAYER_HISTORY_RUNS - 1 runs), a None for each table it lacks (warehouses before
+    etl_run_kpis or etl_run_taxpayers keep the rest of their history)."""
     if not warehouse.is_file():
         return (None,) * len(RUN_TABLES)
     try:
@@ -104,7 +108,11 @@ def last_run(warehouse: Path) -> tuple[pa.Table | None, ...]:
         history = []
         for table in RUN_TABLES:
             try:
-                history.append(con.execute(f"select * from {table}").to_arrow_table())
+                sql = f"select * from {table}"
+                if table == "etl_run_taxpayers":
+                    sql += (" where run_id in (select run_id from etl_runs order by finished_at desc "
+                            f"limit {TAXPAYER_HISTORY_RUNS - 1})")
+                history.append(con.execute(sql).to_arrow_table())
             except duckdb.Error:
                 history.append(None)
         return tuple(history)
@@ -283,7 +291,7 @@ def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile],
 
 def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts, stages,
                       history) -> None:
-    runs, run_sources, run_stages, run_kpis = history
+    runs, run_sources, run_stages, run_kpis, run_taxpayers = history
     con.execute(
         """
         create table etl_runs (
@@ -312,8 +320,17 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
         )
         """
     )
+    con.execute(
+        """
+        create table etl_run_taxpayers (
+            run_id varchar, taxpayer_id varchar, h3_10 varchar, street_code varchar, grid_code varchar,
+            category varchar, taxpayer_type varchar, entity_type varchar, credit_rating varchar, status varchar,
+            risk_level varchar, risk_score double, tax_paid_12m double
+        )
+        """
+    )
     for table, previous in (("etl_runs", runs), ("etl_run_sources", run_sources), ("etl_run_stages", run_stages),
-                            ("etl_run_kpis", run_kpis)):
+                            ("etl_run_kpis", run_kpis), ("etl_run_taxpayers", run_taxpayers)):
         if previous is not None and previous.num_rows:
             con.register("_previous", previous)
             con.execute(f"insert into {table} by name select * from _previous")
@@ -351,6 +368,19 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
                (select sum(f.tax_paid_12m) from fct_taxpayer_declarations f join stg_taxpayers t using (taxpayer_id)
                   where t.street_code = s.street_code)
         from stg_streets s
+        """,
+        [run_id],
+    )
+    # each located taxpayer's cell and figures in this run (as the map counts them): which tax sources
+    # came, went or moved between two runs, per hexagon. Tax paid is unknown (NULL) for a run without
+    # declarations, as in hex_stats.
+    con.execute(
+        """
+        insert into etl_run_taxpayers
+        select ?, taxpayer_id, h3_10, street_code, grid_code, category, taxpayer_type, entity_type,
+               credit_rating, status, risk_level, risk_score,
+               case when (select count(*) from fct_taxpayer_declarations) > 0 then tax_paid_12m end
+        from map_taxpayers order by taxpayer_id
         """,
         [run_id],
     )

@@ -28,7 +28,8 @@ SCREEN_PAGE = "/screen"
 # what a wall display's session may reach: its page, Dash's plumbing, static files
 SCREEN_PREFIXES = (SCREEN_PAGE, "/_dash-", "/_reload-hash", "/assets/", "/logout", "/health")
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico", "/health",
-                   "/_dash-layout", "/_dash-dependencies")
+                   "/_dash-layout", "/_dash-dependencies", "/api/v1/openapi.json")
+API_PREFIX = "/api/"  # the read API checks its callers itself (bearer token or session; taxmap/api.py)
 NOTHING = data.Scope(frozenset(), frozenset())  # a scope that matches no row
 
 
@@ -73,7 +74,7 @@ def user_scope(wh) -> data.Scope:
 def scope_of(user: user_store.User, wh) -> data.Scope:
     if user.role in ("district_leader", "analyst", "admin"):
         return data.REGION
-    if user.role == "screen":  # a wall display: its streets, or the district when none are given
+    if user.role in ("screen", "system"):  # a wall display or a system: its streets, or the district
         return data.Scope(frozenset(user.street_codes)) if user.street_codes else data.REGION
     if user.role == "street_leader":
         return data.Scope(frozenset(user.street_codes))
@@ -304,7 +305,7 @@ def install(app, settings: Settings) -> None:
             origin = flask.request.headers.get("Origin")
             if not flask.request.is_json or (origin and urlparse(origin).netloc != flask.request.host):
                 return flask.jsonify({"error": "cross-site or non-JSON callback refused"}), 403
-        if path.startswith(PUBLIC_PREFIXES):
+        if path.startswith(PUBLIC_PREFIXES + (API_PREFIX,)):
             return None
         if path == SCREEN_PAGE and flask.request.args.get("token"):
             # a wall display: the token signs it in as its screen user (audited, revocable)

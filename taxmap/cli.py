@@ -254,8 +254,25 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.streets:
         scope = scope.narrow(data.Scope(frozenset(args.streets.split(";"))))
     metrics = tuple(args.metrics.split(",")) if args.metrics else analysis.METRICS
+
+    def listed(values: list[str] | None) -> list[str]:  # repeatable, each a ','-separated list
+        return [v.strip() for value in values or () for v in value.replace("，", ",").split(",") if v.strip()]
+
     try:
-        table = analysis.hex_table(wh, scope, args.res, metrics=metrics, k=settings.disclosure_k)
+        filters = analysis.make_filters(wh, industry=listed(args.industry), taxpayer_type=listed(args.type),
+                                        credit_rating=listed(args.credit))
+        period = analysis.parse_period(args.period)
+        if args.compare:
+            if period or args.metrics:
+                raise ValueError("--compare exports the comparison's own columns over each run's 12 months: "
+                                 "leave out --period and --metrics")
+            table = analysis.change_table(wh, scope, args.res, args.compare, args.to, filters=filters,
+                                          k=settings.disclosure_k)
+        else:
+            if args.to:
+                raise ValueError("--to needs --compare BASE_RUN")
+            table = analysis.hex_table(wh, scope, args.res, metrics=metrics, k=settings.disclosure_k,
+                                       filters=filters, period=period)
         payload = exports.to_bytes(table, args.format, args.lang)
     except (ValueError, WarehouseMissing) as exc:
         print(f"taxmap export: {exc}", file=sys.stderr)
@@ -269,39 +286,89 @@ def _cmd_export(args: argparse.Namespace) -> int:
     partial.replace(out)
     with eng.begin() as conn:
         audit.record(conn, user.username, "export.hex", str(out)[:256], "ok",
-                     f"rows={len(table.rows)} res={args.res} format={args.format} k={table.k} via cli")
+                     f"rows={len(table.rows)} res={args.res} format={args.format} k={table.k} "
+                     f"{table.audit_text()} via cli")
     print(f"wrote {len(table.rows)} cells (res {args.res}, {sum(1 for r in table.rows if r['suppressed'])} "
           f"suppressed) to {out}")
     return 0
 
 
-def _cmd_screens(args: argparse.Namespace) -> int:
-    from dispatch import screens, users
+def _cmd_runs(args: argparse.Namespace) -> int:
+    """`taxmap runs`: the published warehouse's ETL runs, newest first, and which can be compared."""
+    from taxmap.data import changes
+    from taxmap.settings import get_settings
+    from taxmap.warehouse import Warehouse, WarehouseMissing
+
+    wh = Warehouse(get_settings().warehouse_path)
+    try:
+        runs = wh.query("select run_id, finished_at, seconds, rows_staged from etl_runs order by finished_at desc")
+        kept = {r["run_id"] for r in changes.history_runs(wh)}
+    except WarehouseMissing as exc:
+        print(f"taxmap runs: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        wh.close()
+    print(f"{'run':<28}{'finished (UTC)':<20}{'seconds':>9}{'taxpayers':>11}  comparable")
+    for r in runs:
+        staged = dict(r["rows_staged"] or {})
+        print(f"{r['run_id']:<28}{r['finished_at']:%Y-%m-%d %H:%M}    {r['seconds'] or 0:>9.1f}"
+              f"{staged.get('taxpayers', 0):>11}  {'yes' if r['run_id'] in kept else 'no'}")
+    return 0
+
+
+def _cmd_tokens(args: argparse.Namespace) -> int:
+    """`taxmap screens …` (wall displays) and `taxmap api …` (systems reading /api/v1): token holders."""
+    from dispatch import tokens, users
     from dispatch.store import open_store
     from taxmap.settings import get_settings
 
+    role = args.token_role
+    noun = "screen" if role == "screen" else "API client"
     settings = get_settings()
     eng = open_store(settings.resolved_database_url)
     try:
-        if args.screens_command == "add":
+        if args.token_command == "add":
             streets = frozenset(c for c in (args.streets or "").replace(",", ";").split(";") if c)
-            token = screens.add_screen(eng, args.name, streets=streets)
+            token = tokens.add(eng, role, args.name, streets=streets, expires_days=getattr(args, "expires_days", None))
             base = args.url or f"http://{settings.host}:{settings.port}"
-            print(f"screen {args.name} ({';'.join(sorted(streets)) or 'whole district'}); its URL, shown once:")
-            print(f"  {base}/screen?kiosk=1&token={token}")
-        elif args.screens_command == "list":
-            print(f"{'screen':<20}{'area':<24}{'created':<18}{'last used':<18}revoked")
-            for sc in screens.list_screens(eng):
-                print(f"{sc.name:<20}{';'.join(sorted(sc.street_codes)) or 'all':<24}{sc.created_at:%Y-%m-%d %H:%M}  "
-                      f"{f'{sc.last_used_at:%Y-%m-%d %H:%M}' if sc.last_used_at else '—':<18}"
-                      f"{f'{sc.revoked_at:%Y-%m-%d %H:%M}' if sc.revoked_at else ''}")
+            area = ";".join(sorted(streets)) or "whole district"
+            if role == "screen":
+                print(f"screen {args.name} ({area}); its URL, shown once:")
+                print(f"  {base}/screen?kiosk=1&token={token}")
+            else:
+                print(f"API client {args.name} ({area}); its token, shown once:")
+                print(f"  {token}")
+                print(f"  curl -H 'Authorization: Bearer {token}' '{base}/api/v1/hex-stats?res=8'")
+        elif args.token_command == "list":
+            print(f"{noun:<20}{'area':<24}{'created':<18}{'last used':<18}{'expires':<12}revoked")
+            for h in tokens.holders(eng, role):
+                print(f"{h.name:<20}{';'.join(sorted(h.street_codes)) or 'all':<24}{h.created_at:%Y-%m-%d %H:%M}  "
+                      f"{f'{h.last_used_at:%Y-%m-%d %H:%M}' if h.last_used_at else '—':<18}"
+                      f"{f'{h.expires_at:%Y-%m-%d}' if h.expires_at else '—':<12}"
+                      f"{f'{h.revoked_at:%Y-%m-%d %H:%M}' if h.revoked_at else ''}")
         else:
-            screens.revoke(eng, args.name)
-            print(f"revoked screen {args.name}: it is signed out at its next refresh")
+            tokens.revoke(eng, role, args.name)
+            print(f"revoked {noun} {args.name}" + (": it is signed out at its next refresh" if role == "screen"
+                                                    else ": its next call gets 401"))
     except users.UserError as exc:
-        print(f"taxmap screens: {exc}", file=sys.stderr)
+        print(f"taxmap {args.command}: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _token_parser(sub, command: str, role: str, help_: str, noun: str, example: str) -> None:
+    parser = sub.add_parser(command, help=help_)
+    tsub = parser.add_subparsers(dest="token_command", required=True)
+    add = tsub.add_parser("add", help=f"create a {noun} and print its token (shown once)")
+    add.add_argument("name", help=f"a name for the {noun}, e.g. {example}")
+    add.add_argument("--streets", help="';'-separated street codes (default: the whole district)")
+    add.add_argument("--url", help="the app's public URL for the printed example (default: http://HOST:PORT)")
+    if role == "system":
+        add.add_argument("--expires-days", type=int, help="the token stops working after this many days")
+    tsub.add_parser("list", help=f"list {noun}s and when each token was last used")
+    rev = tsub.add_parser("revoke", help=f"revoke a {noun}'s token")
+    rev.add_argument("name")
+    parser.set_defaults(func=_cmd_tokens, token_role=role)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -381,20 +448,28 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", default="csv", choices=["csv", "xlsx", "geojson", "geoparquet", "shp"])
     exp.add_argument("--metrics", help="','-separated metrics (default: all)")
     exp.add_argument("--streets", help="';'-separated street codes inside the user's area")
+    exp.add_argument("--industry", action="append", help="industry categories (制造 …), repeatable or ','-separated")
+    exp.add_argument("--type", action="append", help="taxpayer types (一般纳税人 …), repeatable or ','-separated")
+    exp.add_argument("--credit", action="append",
+                     help="credit ratings (A, B, … ; 未评级 or unrated), repeatable or ','-separated")
+    exp.add_argument("--period", metavar="FROM:TO",
+                     help="declared months YYYY-MM:YYYY-MM, both included: tax paid then (tax_paid_period) instead "
+                          "of the last 12 months")
+    exp.add_argument("--compare", metavar="BASE_RUN",
+                     help="export what changed per cell since this ETL run (new, disappeared and moved tax sources, "
+                          "change in tax paid and risk) instead of the statistics; `taxmap runs` lists the runs")
+    exp.add_argument("--to", metavar="RUN", help="with --compare: the run compared (default: the newest)")
     exp.add_argument("--lang", default="zh", choices=["zh", "en"], help="column headers (default zh)")
     exp.add_argument("--out", required=True, help="a file, or a folder for the default file name")
     exp.set_defaults(func=_cmd_export)
 
-    scr = sub.add_parser("screens", help="read-only tokens for wall displays of /screen (scoped, revocable)")
-    ssub = scr.add_subparsers(dest="screens_command", required=True)
-    sadd = ssub.add_parser("add", help="create a screen and print its URL with the token (shown once)")
-    sadd.add_argument("name", help="a name for the display, e.g. lobby")
-    sadd.add_argument("--streets", help="';'-separated street codes (default: the whole district)")
-    sadd.add_argument("--url", help="the app's public URL for the printed link (default: http://HOST:PORT)")
-    ssub.add_parser("list", help="list screens and when each token was last used")
-    srev = ssub.add_parser("revoke", help="revoke a screen's token (its session ends at the next refresh)")
-    srev.add_argument("name")
-    scr.set_defaults(func=_cmd_screens)
+    runs = sub.add_parser("runs", help="list the warehouse's ETL runs (ids for `taxmap export --compare`)")
+    runs.set_defaults(func=_cmd_runs)
+
+    _token_parser(sub, "screens", "screen", "read-only tokens for wall displays of /screen (scoped, revocable)",
+                  "screen", "lobby")
+    _token_parser(sub, "api", "system", "bearer tokens for systems reading /api/v1 (scoped, revocable, audited)",
+                  "API client", "report-system")
 
     cat = sub.add_parser("risk-catalogue", help="write the risk indicator catalogue (docs/risk-indicators*.md)")
     cat.add_argument("--check", action="store_true", help="only check that the catalogue is up to date")

@@ -27,12 +27,20 @@ FORMATS = {  # format: (file suffix, media type)
 }
 # Shapefile (dBASE) field names have at most 10 characters
 SHP_NAMES = {"n_taxpayers": "n_taxpayer", "linked_share": "link_share", "tax_paid_12m": "tax_12m",
+             "tax_paid_period": "tax_period",
              "n_high_risk": "n_highrisk", "n_unregistered": "n_unreg", "n_not_found": "n_notfound",
-             "n_address_mismatch": "n_addr_mis", "n_status_conflict": "n_status", "suppressed": "suppressed"}
+             "n_address_mismatch": "n_addr_mis", "n_status_conflict": "n_status", "suppressed": "suppressed",
+             "n_taxpayers_from": "n_tp_from", "n_taxpayers_to": "n_tp_to", "n_moved_in": "n_move_in",
+             "n_moved_out": "n_move_out", "tax_paid_from": "tax_from", "tax_paid_to": "tax_to",
+             "risk_mean_from": "risk_from", "risk_mean_to": "risk_to", "risk_change": "risk_chg",
+             "n_high_risk_from": "n_hr_from", "n_high_risk_to": "n_hr_to"}
 
 
 def filename(table: HexTable, fmt: str) -> str:
-    return f"taxmap_hex_r{table.res}_{table.run_id or 'run'}{FORMATS[fmt][0]}"
+    period = f"_{table.period[0]}_{table.period[1]}" if table.period else ""
+    if table.is_change:
+        return f"taxmap_hex_change_r{table.res}_{table.base_run}_to_{table.run_id}{FORMATS[fmt][0]}"
+    return f"taxmap_hex_r{table.res}_{table.run_id or 'run'}{period}{FORMATS[fmt][0]}"
 
 
 def to_bytes(table: HexTable, fmt: str, lang: str = "zh") -> bytes:
@@ -76,7 +84,12 @@ def _xlsx(table: HexTable, lang: str) -> bytes:
     about.append(["数据时间" if lang == "zh" else "data time", f"{table.data_time:%Y-%m-%d %H:%M:%S} UTC"
                   if table.data_time else ""])
     about.append(["ETL 批次" if lang == "zh" else "ETL run", table.run_id or ""])
+    if table.is_change:
+        about.append(["基准批次" if lang == "zh" else "base run", table.base_run])
     about.append(["分辨率" if lang == "zh" else "resolution", table.res])
+    about.append(["对比" if table.is_change and lang == "zh" else "comparison" if table.is_change
+                  else "税款期间" if lang == "zh" else "tax period", table.period_text(lang)])
+    about.append(["筛选" if lang == "zh" else "filters", table.filters_text(lang)])
     about.append(["披露控制" if lang == "zh" else "disclosure control", table.rule(lang)])
     out = io.BytesIO()
     book.save(out)
@@ -107,8 +120,10 @@ def _shapefile(table: HexTable, lang: str) -> bytes:
         cpg = path.with_suffix(".cpg")
         if not cpg.is_file():
             cpg.write_text("UTF-8", encoding="ascii")
-        (Path(folder) / "README.txt").write_text(table.rule("zh") + "\n" + table.rule("en") + "\n",
-                                                 encoding="utf-8")
+        (Path(folder) / "README.txt").write_text(
+            "\n".join([table.period_text("zh"), "筛选：" + table.filters_text("zh"), table.rule("zh"),
+                       table.period_text("en"), "Filters: " + table.filters_text("en"), table.rule("en")]) + "\n",
+            encoding="utf-8")
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for part in sorted(Path(folder).iterdir()):

@@ -157,6 +157,8 @@ def probes(task: dict) -> dict[str, tuple[dict, str, dict]]:
         "analysis-download": ({"analysis-download-button.n_clicks": 1}, "analysis-download-button.n_clicks",
                               {"analysis-street.value": XIXIANG, "analysis-res.value": 9, "analysis-format.value": "csv",
                                "analysis-metrics.value": ["n_taxpayers", "tax_paid_12m"], "analysis-lang.data": "zh"}),
+        "analysis-metrics": ({"analysis-compare.value": "20000101T000000-none"}, "analysis-compare.value",
+                             {"analysis-lang.data": "zh"}),
         "tasks-current@map": ({"task-points.clickData": {"properties": {"task_id": task["task_id"]}}},
                               "task-points.clickData", {}),
     }
@@ -250,7 +252,8 @@ def test_plain_routes(matrix, role):
     known = {"/static/<path:filename>", "/assets/<path:filename>",
              "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>", "/_dash-layout",
              "/_dash-dependencies", "/_dash-update-component", "/_reload-hash", "/_favicon.ico", "/", "/<path:path>",
-             "/login", "/account/password", "/logout", "/health", "/tasks/photo/<int:task_id>"}
+             "/login", "/account/password", "/logout", "/health", "/tasks/photo/<int:task_id>",
+             *API}
     assert rules == known, "classify the new route in tests/test_access_matrix.py"
     assert client.get("/health").status_code == 200
     assert client.get("/login").status_code == 200
@@ -260,6 +263,35 @@ def test_plain_routes(matrix, role):
     dash_layout = client.get("/_dash-layout")
     assert dash_layout.status_code == 200  # the empty shell: no data
     assert not [x for x in XINAN_IDS + XIXIANG_IDS + PERSONAL if x in dash_layout.get_data(as_text=True)]
+
+
+# the read API (taxmap/api.py): status per role for a request reaching into 西乡; the openapi description
+# is public (it holds no data)
+API = {"/api/v1/hex-changes": {"district_leader": 400, "analyst": 400, "street_leader": 403, "officer": 403,
+                               "admin": 403, "screen": 403, "anonymous": 401},
+       "/api/v1/hex-stats": {"district_leader": 200, "analyst": 200, "street_leader": 403, "officer": 403,
+                             "admin": 403, "screen": 403, "anonymous": 401},
+       "/api/v1/runs": {"district_leader": 200, "analyst": 200, "street_leader": 200, "officer": 403,
+                        "admin": 403, "screen": 403, "anonymous": 401},
+       "/api/v1/openapi.json": dict.fromkeys(ROLES, 200)}
+API_QUERY = {"/api/v1/hex-stats": f"?res=9&area={XIXIANG}&format=geojson",
+             "/api/v1/hex-changes": f"?res=9&area={XIXIANG}&from=20000101T000000-none", "/api/v1/runs": "", "/api/v1/openapi.json": ""}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_read_api(matrix, role):
+    """Signed-in sessions on the API: who gets an answer, and that no answer carries an id, a name or
+    a personal identifier (the API serves aggregates only, whoever asks)."""
+    client = matrix["clients"][role]
+    for path, expected in API.items():
+        response = client.get(path + API_QUERY[path])
+        assert response.status_code == expected[role], (role, path, response.get_data(as_text=True)[:300])
+        assert response.mimetype in ("application/json", "application/geo+json"), (role, path)
+        body = response.get_data(as_text=True)
+        leaked = [x for x in XINAN_IDS + XIXIANG_IDS + XIXIANG_NAMES + PERSONAL if x in body]
+        assert not leaked, f"{role} received {leaked} from {path}"
+        if role == "district_leader" and path == "/api/v1/hex-stats":
+            assert XIXIANG_CELL in body  # the scan reads a real answer
 
 
 def test_downloads_are_read_by_the_scan(matrix):

@@ -1,8 +1,8 @@
 """Statistical disclosure control for hexagon statistics: no published figure may reveal a single
 taxpayer (docs/analysis.md).
 
-Primary suppression: in a cell with fewer than ``k`` taxpayers the sensitive metrics (tax paid, mean
-risk, high-risk and not-found counts) are withheld. Secondary suppression: a withheld cell could be
+Primary suppression: in a cell with fewer than ``k`` taxpayers the sensitive metrics (tax paid over 12
+months or a chosen period, mean risk, high-risk and not-found counts) are withheld. Secondary suppression: a withheld cell could be
 recovered by subtracting its published siblings from their parent cell (one resolution coarser,
 which can be exported too) — so wherever a parent holds exactly one withheld cell with taxpayers,
 the sibling with the fewest taxpayers is withheld as well, until no parent holds exactly one. The
@@ -15,7 +15,8 @@ from collections import defaultdict
 
 import h3
 
-SENSITIVE = ("tax_paid_12m", "risk_mean", "n_high_risk", "n_not_found")
+# tax_paid_period: the tax of a chosen span of months (taxmap.data.analysis), withheld like tax_paid_12m
+SENSITIVE = ("tax_paid_12m", "tax_paid_period", "risk_mean", "n_high_risk", "n_not_found")
 DEFAULT_K = 3
 
 

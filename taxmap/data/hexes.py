@@ -124,6 +124,17 @@ TAXPAYER_SIDE = """
     group by 1
 """
 
+# tax paid in a chosen span of declared months (fct_taxpayer_monthly, the last 24), by the same taxpayers
+PERIOD_SIDE = """
+    select
+        h3_{res} as h3,
+        sum(m.tax_paid) as tax_paid_period
+    from map_taxpayers as t
+    join fct_taxpayer_monthly as m using (taxpayer_id)
+    where {scope} and {filters} and m.period between ? and ? and h3_{res} in (select unnest(?))
+    group by 1
+"""
+
 UNIT_SIDE = """
     select
         h3_{res} as h3,
@@ -143,16 +154,20 @@ def _derived(row: dict) -> dict:
         row[c] = int(row.get(c) or 0)
     for c in ("risk_mean", "tax_paid_12m"):  # DECIMAL sums arrive as Decimal: JSON wants numbers
         row[c] = None if row.get(c) is None else float(row[c])
+    if "tax_paid_period" in row:
+        row["tax_paid_period"] = None if row["tax_paid_period"] is None else float(row["tax_paid_period"])
     row["linked_share"] = round(row["n_linked"] / row["n_units"], 4) if row["n_units"] else None
     return row
 
 
 def hex_cells(wh: Warehouse, scope: Scope, res: int, bounds: list[list[float]] | None,
-              filters: Filters | None = None) -> list[dict]:
-    """One dict per cell in view that holds a taxpayer or a unit of the scope: h3 and every metric."""
+              filters: Filters | None = None, period: tuple[str, str] | None = None) -> list[dict]:
+    """One dict per cell in view that holds a taxpayer or a unit of the scope: h3 and every metric;
+    with ``period`` (first, last declared month 'YYYY-MM', checked by the caller: see
+    taxmap.data.analysis.check_period) also ``tax_paid_period``, the tax its taxpayers paid then."""
     if res not in RESOLUTIONS:
         raise ValueError(f"resolution {res} is not one of {RESOLUTIONS}")
-    return _cell_rows(wh, scope, res, cells_in_view(wh, res, bounds), filters or Filters())
+    return _cell_rows(wh, scope, res, cells_in_view(wh, res, bounds), filters or Filters(), period)
 
 
 def cells_for_zoom(wh: Warehouse, scope: Scope, zoom: float | None, bounds: list[list[float]] | None,
@@ -167,7 +182,23 @@ def cells_for_zoom(wh: Warehouse, scope: Scope, zoom: float | None, bounds: list
     return res, _cell_rows(wh, scope, res, cells, filters or Filters())
 
 
-def _cell_rows(wh: Warehouse, scope: Scope, res: int, cells: list[str], filters: Filters) -> list[dict]:
+def _cell_rows(wh: Warehouse, scope: Scope, res: int, cells: list[str], filters: Filters,
+               period: tuple[str, str] | None = None) -> list[dict]:
+    rows = _cell_rows_12m(wh, scope, res, cells, filters)
+    if period is None or not rows:
+        return rows
+    declared = wh.query("select count(*) > 0 as present from fct_taxpayer_declarations")[0]["present"]
+    taxpayer_scope, scope_params = scope.area_filter("t.")
+    filter_sql, filter_params = filters.taxpayer_sql("t")
+    sums = {r["h3"]: r["tax_paid_period"] for r in wh.query(
+        PERIOD_SIDE.format(res=res, scope=taxpayer_scope, filters=filter_sql),
+        scope_params + filter_params + [period[0], period[1], [r["h3"] for r in rows]])}
+    for row in rows:  # as tax_paid_12m: 0 for a cell without declarations, unknown when none were sent
+        row["tax_paid_period"] = float(sums.get(row["h3"]) or 0) if declared else None
+    return rows
+
+
+def _cell_rows_12m(wh: Warehouse, scope: Scope, res: int, cells: list[str], filters: Filters) -> list[dict]:
     if not cells:
         return []
     if scope.street_codes is None and scope.grid_codes is None and not filters.on_taxpayers:
@@ -195,18 +226,19 @@ def _cell_rows(wh: Warehouse, scope: Scope, res: int, cells: list[str], filters:
 
 
 def protected_cells(wh: Warehouse, scope: Scope, res: int, rows: list[dict], filters: Filters | None = None,
-                    k: int = disclosure.DEFAULT_K) -> list[dict]:
+                    k: int = disclosure.DEFAULT_K, period: tuple[str, str] | None = None) -> list[dict]:
     """``rows`` (cells of one resolution) as those who may not see single taxpayers get them: disclosure
     control (taxmap.data.disclosure) decided over each cell's complete sibling group, whatever part of
     it is in view, so no two views can be combined to undo it; under a taxpayer filter, a cell whose
     unfiltered count exceeds its filtered one by fewer than ``k`` is withheld too (else the difference
-    of the two maps would give the few taxpayers left out)."""
+    of the two maps would give the few taxpayers left out). ``period``: the rows carry
+    ``tax_paid_period`` (hex_cells), withheld exactly like ``tax_paid_12m``."""
     if not rows:
         return rows
     filters = filters or Filters()
     view = {r["h3"] for r in rows}
     family = sorted({c for cell in view for c in h3.cell_to_children(h3.cell_to_parent(cell, res - 1), res)})
-    full = _cell_rows(wh, scope, res, family, filters)
+    full = _cell_rows(wh, scope, res, family, filters, period)
     also: set[str] = set()
     if filters.on_taxpayers:
         everyone = {r["h3"]: r["n_taxpayers"] or 0 for r in _cell_rows(wh, scope, res, family, Filters())}
