@@ -1,17 +1,19 @@
-/* The small map of /analysis (dashboard/pages/analysis.py): the table's cells coloured by the first
-   metric (each feature's `value`, classes in the hideout), withheld cells grey and hatched. */
+/* The small map of /analysis (dashboard/pages/analysis.py): the table's cells coloured by the metric
+   the hideout names (each feature carries every chosen metric; classes in the hideout; a signed change
+   on two ramps), withheld cells grey and hatched. */
 window.taxmap = Object.assign({}, window.taxmap, {
   analysis: {
     hexStyle: function (feature, context) {
       const h = (context && context.hideout) || {};
       const p = feature.properties;
-      const edge = { weight: 0.6, color: "#0a1626", opacity: 0.9 };
+      // every cell carries tm-a-hex (the streets drawn over them do not), withheld ones tm-a-suppressed too
+      const edge = { weight: 0.6, color: "#0a1626", opacity: 0.9, className: "tm-a-hex" };
       if (p.suppressed) {
         // fill: the hatch pattern below (assets/style.css: .tm-a-suppressed), grey where it is missing
         return { fillColor: "#6b7786", fillOpacity: 0.7, weight: 0.8, color: "#a9b4c4", opacity: 0.9,
-                 className: "tm-a-suppressed" };
+                 className: "tm-a-hex tm-a-suppressed" };
       }
-      let value = p.value;
+      let value = p[h.metric];
       let colors = h.colors || ["#5ec8ff"];
       if (h.diverging && value !== null && value !== undefined && value < 0) {
         // a signed change: decreases by their size on the blue ramp

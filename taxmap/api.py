@@ -179,16 +179,22 @@ def install(server: flask.Flask, get_settings: Callable[[], Settings], get_wareh
         user = caller()
         settings, wh = get_settings(), get_warehouse()
         res = _int(args, "res", 8, hexes.RESOLUTIONS[0], hexes.RESOLUTIONS[-1])
-        fmt = args.get("format") or ("geojson" if "geo+json" in flask.request.headers.get("Accept", "") else "json")
+        # given, a choice must be one of its values (an empty one too); absent, the default
+        fmt = args.get("format", "geojson" if "geo+json" in flask.request.headers.get("Accept", "") else "json")
         if fmt not in FORMATS:
             raise _bad("format", f"format is one of {', '.join(FORMATS)}")
-        lang = args.get("lang") or "zh"
+        lang = args.get("lang", "zh")
         if lang not in ("zh", "en"):
             raise _bad("lang", "lang is zh or en")
         page = _int(args, "page", 1, 1, 10**6)
         size = _int(args, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
         scope = area(args, user, wh)
-        filters = hexes.Filters.from_dict({field: _list(args, name) for name, field in LIST_FILTERS.items()})
+        chosen = {field: _list(args, name) for name, field in LIST_FILTERS.items()}
+        try:
+            filters = analysis.make_filters(wh, **chosen)
+        except ValueError as exc:  # a value the warehouse does not hold would silently match nothing
+            name = next((n for n, f in LIST_FILTERS.items() if str(exc).startswith(analysis.FILTER_KEYS[f])), "industry")
+            raise _bad(name, str(exc)) from exc
         return user, settings, wh, res, fmt, lang, page, size, scope, filters
 
     def cells_response(user, table: analysis.HexTable, scope, fmt: str, lang: str, page: int, size: int,

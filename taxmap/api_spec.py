@@ -102,7 +102,7 @@ def _common_params() -> list[dict]:
         _param("industry", "Comma-separated industry categories (taxpayer-side metrics follow them).",
                {"type": "string"}),
         _param("type", "Comma-separated taxpayer types.", {"type": "string"}),
-        _param("credit", "Comma-separated credit ratings (an empty item stands for unrated).", {"type": "string"}),
+        _param("credit", "Comma-separated credit ratings (A, B, C, D, M; `unrated` for none).", {"type": "string"}),
         _param("lang", "Language of the disclosure rule text.", {"type": "string", "enum": ["zh", "en"]}),
         PAGE, _page_size(1000, 5000),
     ]
@@ -110,7 +110,7 @@ def _common_params() -> list[dict]:
 
 def spec(settings: Settings) -> dict:
     metrics = list(analysis.METRICS)
-    cell = _cell(metrics)
+    cell = _cell([*metrics, "tax_paid_period"])  # with a period, tax_paid_12m comes as tax_paid_period
     meta = _meta({"metrics": {"type": "array", "items": {"type": "string", "enum": metrics}}})
     stats_params = [
         *_common_params(),

@@ -301,7 +301,7 @@ schema = _schema()
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_description(case, api):
     """Generated requests (valid and invalid) against the description: no 5xx, every response
     matches its documented status, content type and schema, invalid data is refused. (A period of
@@ -309,3 +309,23 @@ def test_api_conforms_to_its_description(case, api):
     holds: valid by the description's pattern, so the "valid data is accepted" check is left out.)"""
     case.call_and_validate(headers={"Authorization": f"Bearer {api['xixiang']}"},
                            excluded_checks=[positive_data_acceptance])
+
+
+# --- period and taxpayer filters ---------------------------------------------------------------------
+
+def test_a_period_replaces_the_12_month_tax(api):
+    body = get(api, "/api/v1/hex-stats?res=7&period=2025-01:2025-06&page_size=5000", api["district"]).get_json()
+    assert "tax_paid_period" in body["columns"] and "tax_paid_12m" not in body["columns"]
+    table = analysis.hex_table(context.warehouse(), data.REGION, 7, k=K, period=("2025-01", "2025-06"))
+    assert body["items"] == table.rows
+    outside = get(api, "/api/v1/hex-stats?period=2019-01:2019-02", api["district"])
+    assert outside.status_code == 400 and "2025-01" in outside.get_json()["error"]["message"]
+
+
+def test_filters_are_checked_against_the_warehouse(api):
+    body = get(api, "/api/v1/hex-stats?res=10&type=小规模纳税人&credit=B&page_size=5000", api["district"]).get_json()
+    assert sum(c["n_taxpayers"] for c in body["items"]) == 5
+    response = get(api, "/api/v1/hex-stats?type=外星纳税人", api["district"])
+    assert response.status_code == 400 and response.get_json()["error"]["parameter"] == "type"
+    response = get(api, "/api/v1/hex-stats?credit=Z", api["district"])
+    assert response.status_code == 400 and response.get_json()["error"]["parameter"] == "credit"

@@ -6,11 +6,9 @@ exports and the /analysis page."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
-import random
 import shutil
 import zipfile
 
@@ -30,26 +28,11 @@ from taxmap import exports
 from taxmap.data import REGION, Scope, analysis, changes, hexes
 from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse
+from input_files import rewrite_csv
 from tiny_region import uscc, write_tiny_region
 
 XINAN, XIXIANG = "440306001", "440306002"
 NEW_NAME = "深圳市新来科技有限公司"
-
-
-def _rewrite(path, change) -> None:
-    """Rewrite a CSV input through ``change(header, rows) -> rows``, in its own encoding (the generated
-    region's taxpayers are GB18030, as bureau exports often are)."""
-    raw = path.read_bytes()
-    try:
-        text, encoding = raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = raw.decode("gb18030"), "gb18030"
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    body = change(rows[0], rows[1:])
-    with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(rows[0])
-        writer.writerows(body)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +59,8 @@ def two_runs(tmp_path_factory):
                 r[header.index("tax_paid")] = str(int(r[header.index("tax_paid")]) * 2)
         return rows
 
-    _rewrite(folder / "taxpayers.csv", taxpayers)
-    _rewrite(folder / "declarations.csv", declarations)
+    rewrite_csv(folder / "taxpayers.csv", taxpayers)
+    rewrite_csv(folder / "declarations.csv", declarations)
     second = pipeline.run_etl(folder, base / "out")
     return {"input": folder, "warehouse": second.warehouse, "first": first.run_id, "second": second.run_id}
 
@@ -174,49 +157,9 @@ def test_a_withheld_cell_withholds_both_runs_and_the_change(wh, two_runs):
 # --- disclosure control on a real-sized region -----------------------------------------------------
 
 @pytest.fixture(scope="module")
-def small_two_runs(small_region, tmp_path_factory):
-    """The small region's warehouse, then a second run after 4 % of taxpayers left, 4 % moved about
-    300 m and 40 new ones registered."""
-    base, warehouse = small_region
-    work = tmp_path_factory.mktemp("small-two-runs")
-    shutil.copytree(base / "input", work / "input")
-    (work / "out").mkdir()
-    shutil.copy(warehouse, work / "out" / pipeline.WAREHOUSE_NAME)
-    rng = random.Random(11)
-
-    def taxpayers(header, rows):
-        # the generated export has Chinese headers (the data contract accepts both)
-        col = {key: header.index(zh if zh in header else key)
-               for key, zh in (("lng", "经度"), ("lat", "纬度"), ("name", "纳税人名称"))}
-        def located(r) -> bool:  # the export has dirty positions ('不详', blanks): those stay as they are
-            try:
-                return bool(float(r[col["lng"]]) and float(r[col["lat"]]))
-            except (ValueError, IndexError):  # and short rows: rejected by the ETL as before
-                return False
-
-        kept = []
-        for r in rows:
-            draw = rng.random()
-            if draw < 0.04:
-                continue
-            if draw < 0.08 and located(r):
-                r[col["lng"]] = f"{float(r[col['lng']]) + 0.003:.6f}"
-            kept.append(r)
-        placed = [r for r in kept if located(r)]
-        for i in range(40):
-            new = list(rng.choice(placed))
-            new[0] = uscc(900000 + i)
-            new[col["name"]] = f"深圳市新增测试{i}有限公司"
-            kept.append(new)
-        return kept
-
-    _rewrite(work / "input" / "taxpayers.csv", taxpayers)
-    first = Warehouse(work / "out" / pipeline.WAREHOUSE_NAME)
-    first_run = changes.history_runs(first)[0]["run_id"]
-    first.close()
-    pipeline.run_etl(work / "input", work / "out", force=True)
-    wh = Warehouse(work / "out" / pipeline.WAREHOUSE_NAME)
-    yield wh, first_run
+def small_two_runs(small_second_run):
+    wh = Warehouse(small_second_run["warehouse"])
+    yield wh, small_second_run["first"]
     wh.close()
 
 

@@ -136,12 +136,18 @@ def _map_card(wh, scope: data.Scope, lang: str) -> html.Section:
     tiles = [dl.TileLayer(url=context.settings().tile_url, maxZoom=19)] if context.settings().tile_url else []
     streets = display.collection(data.boundaries_geojson(wh, "street", scope))
     return html.Section(className="tm-card tm-a-map-card", children=[
-        html.H2(t("analysis.map", lang)),
+        html.Div(className="tm-a-map-head", children=[
+            html.H2(t("analysis.map", lang)),
+            dcc.Dropdown(id="analysis-map-metric", className="tm-dropdown tm-a-map-metric", clearable=False,
+                         options=[], value=None, placeholder=t("analysis.map_metric", lang)),
+        ]),
+        dcc.Store(id="analysis-map-breaks", data={}),
+        dcc.Store(id="analysis-map-meta", data=None),
         html.Div(className="tm-a-map-wrap", children=[
             dl.Map(id="analysis-map", className="tm-a-map", zoomSnap=0.25, attributionControl=False, **view,
                    children=[
                        *tiles,
-                       dl.GeoJSON(id="analysis-hexes", data=None, style=HEX_STYLE, hideout=_hideout("n_taxpayers", None),
+                       dl.GeoJSON(id="analysis-hexes", data=None, style=HEX_STYLE, hideout=hideout("n_taxpayers", None),
                                   hoverStyle={"weight": 2.5, "color": "#ffd166"}),
                        dl.GeoJSON(id="analysis-streets", data=streets, interactive=False,
                                   style={**boundaries.STREET_STYLE, "weight": 1.4, "opacity": 0.8}),
@@ -194,7 +200,8 @@ def _ramp(metric: str) -> list[str]:
     return hex_layer.LAYERS["density"]["colors"]
 
 
-def _hideout(metric: str, breaks: list[float] | None) -> dict:
+def hideout(metric: str, breaks: list[float] | None) -> dict:
+    """What the style function (assets/taxmap_analysis.js) needs: the metric, its classes and ramps."""
     return {"metric": metric, "breaks": breaks or [], "colors": _ramp(metric), "negative": DECREASE_COLORS,
             "diverging": metric in changes.DIVERGING}
 
@@ -214,60 +221,68 @@ def _metric_name(metric: str, lang: str) -> str:
     return analysis.COLUMNS[metric][0 if lang == "zh" else 1]
 
 
-def _tooltip(row: dict, metric: str, k: int | None, lang: str) -> str:
+def _tooltip(row: dict, metrics: list[str], k: int | None, lang: str) -> str:
     lines = [f"<b>{t('map.cell', lang)} {row['h3']}</b>"]
     if row.get("suppressed"):
         lines.append(t(f"analysis.suppressed_{row['suppressed']}", lang).format(k=k))
-    lines.append(f"{_metric_name(metric, lang)}：{_format(metric, row.get(metric), lang)}")
-    if metric != "n_taxpayers" and "n_taxpayers" in row:
-        lines.append(f"{_metric_name('n_taxpayers', lang)}：{_format('n_taxpayers', row['n_taxpayers'], lang)}")
+    lines += [f"{_metric_name(m, lang)}：{_format(m, row.get(m), lang)}" for m in metrics]
     return "<br>".join(lines)
 
 
-def map_update(table: analysis.HexTable, lang: str):
-    """The small map's cells (GeoJSON, the first metric as ``value``), its hideout, the viewport fitted to
-    the cells, and the legend. At most MAP_MAX_CELLS cells: those with most taxpayers and units."""
+def _breaks(rows: list[dict], metric: str) -> list[float] | None:
+    """Classes of the published values; a signed change is classed by its size, coloured by its sign."""
+    signed = metric in changes.DIVERGING
+    return hex_layer.breaks([abs(v) if signed and v is not None else v
+                             for r in rows if not r.get("suppressed") for v in [r.get(metric)]])
+
+
+def map_update(table: analysis.HexTable, lang: str, current: str | None = None):
+    """The small map's cells (GeoJSON with every chosen metric), the class breaks of each metric, the
+    map's facts (resolution, cells, k), the viewport fitted to the cells, and the metric choice (kept
+    when the new table still has it). At most MAP_MAX_CELLS cells: those with most taxpayers and units."""
     display = context.display()
-    metric = next((c for c in table.columns[4:] if c != "suppressed"), "n_taxpayers")
+    metrics = [c for c in table.columns[4:] if c != "suppressed"]
     rows = table.rows
     if len(rows) > MAP_MAX_CELLS:
-        rows = sorted(rows, key=lambda r: (-((r.get("n_taxpayers") or 0) + (r.get("n_units") or 0)), r["h3"]))
-        rows = rows[:MAP_MAX_CELLS]
+        weight = ("n_taxpayers", "n_units") if not table.is_change else ("n_taxpayers_from", "n_taxpayers_to")
+        rows = sorted(rows, key=lambda r: (-sum(r.get(c) or 0 for c in weight), r["h3"]))[:MAP_MAX_CELLS]
     features = [{
         "type": "Feature", "id": r["h3"],
         "geometry": {"type": "Polygon", "coordinates": [display.ring(hexes.cell_polygon(r["h3"]))]},
-        "properties": {"h3": r["h3"], "value": r.get(metric), "suppressed": r.get("suppressed"),
-                       "tooltip": _tooltip(r, metric, table.k, lang)},
+        "properties": {"h3": r["h3"], "suppressed": r.get("suppressed"), **{m: r.get(m) for m in metrics},
+                       "tooltip": _tooltip(r, metrics, table.k, lang)},
     } for r in rows]
-    signed = metric in changes.DIVERGING  # classes of the size of the change, coloured by its sign
-    breaks = hex_layer.breaks([abs(v) if signed and v is not None else v
-                               for r in rows if not r.get("suppressed") for v in [r.get(metric)]])
     viewport = no_update
     if rows:
         pad = h3.average_hexagon_edge_length(table.res, unit="km") / 111.0
         lats, lngs = [r["lat"] for r in rows], [r["lng"] for r in rows]
         bounds = [[min(lats) - pad, min(lngs) - pad], [max(lats) + pad, max(lngs) + pad]]
         viewport = {"bounds": display.bounds_out(bounds), "transition": "fitBounds"}
-    return ({"type": "FeatureCollection", "features": features}, _hideout(metric, breaks), viewport,
-            _legend(metric, breaks, table, len(rows), lang))
+    meta = {"res": table.res, "n": len(table.rows), "shown": len(rows), "k": table.k}
+    options = [{"label": _metric_name(m, lang), "value": m} for m in metrics]
+    metric = current if current in metrics else (metrics[0] if metrics else None)
+    return ({"type": "FeatureCollection", "features": features}, {m: _breaks(rows, m) for m in metrics}, meta,
+            viewport, options, metric)
 
 
-def _legend(metric: str, breaks: list[float] | None, table: analysis.HexTable, shown: int, lang: str) -> html.Div:
+def legend(metric: str, breaks: list[float] | None, meta: dict, lang: str) -> html.Div:
+    """The metric's classes (a signed change: decreases below, increases above), withheld cells, and
+    what the map shows."""
     items = []
     if breaks is None:
         items.append(html.Div(t("map.no_data", lang), className="tm-legend-text"))
     elif metric in changes.DIVERGING:
-        items += _legend_rows(metric, breaks, DECREASE_COLORS, "−", lang)[::-1]
-        items += _legend_rows(metric, breaks, _ramp(metric), "+", lang)
+        items += _legend_rows(metric, breaks, DECREASE_COLORS, "down", lang)[::-1]
+        items += _legend_rows(metric, breaks, _ramp(metric), "up", lang)
     else:
         items += _legend_rows(metric, breaks, _ramp(metric), "", lang)
-    if table.k is not None:
+    if meta["k"] is not None:
         items.append(html.Div(className="tm-legend-row", children=[
             html.Span(className=SUPPRESSED_SWATCH), html.Span(t("analysis.legend_suppressed", lang),
                                                               className="tm-legend-text")]))
-    note = t("analysis.map_cells", lang).format(res=table.res, n=len(table.rows))
-    if shown < len(table.rows):
-        note = t("analysis.map_capped", lang).format(res=table.res, shown=shown, n=len(table.rows))
+    note = t("analysis.map_cells", lang).format(res=meta["res"], n=meta["n"])
+    if meta["shown"] < meta["n"]:
+        note = t("analysis.map_capped", lang).format(res=meta["res"], shown=meta["shown"], n=meta["n"])
     return html.Div(id="analysis-legend-body", children=[
         html.Div(_metric_name(metric, lang), className="tm-legend-title", id="analysis-legend-title"),
         *items,
@@ -275,42 +290,42 @@ def _legend(metric: str, breaks: list[float] | None, table: analysis.HexTable, s
     ])
 
 
-def _legend_rows(metric: str, breaks: list[float], colors: list[str], sign: str, lang: str) -> list[html.Div]:
-    """One row per class; ``sign`` "+" or "−" labels one side of a signed change (by its size)."""
-    def shown(value) -> str:
-        text = _format("tax_paid_12m" if metric == "tax_change" else "risk_mean" if metric == "risk_change"
-                       else metric, value, lang)
-        return sign + text
+def _legend_rows(metric: str, breaks: list[float], colors: list[str], direction: str, lang: str) -> list[html.Div]:
+    """One row per class. ``direction``: "" for a level, "up" or "down" for one side of a signed change
+    (classed by its size)."""
+    value_metric = {"tax_change": "tax_paid_12m", "risk_change": "risk_mean"}.get(metric, metric)
+    prefix = t(f"analysis.{direction}", lang) + " " if direction else ""
     rows = []
     edges = [None, *breaks, None]
     for k in range(len(breaks) + 1):
         lower, upper = edges[k], edges[k + 1]
         if lower is None and upper is None:
-            text = f"{sign or '>'} 0" if not sign else f"{sign}"
+            text = "> 0"
         elif lower is None:
-            text = f"≤ {shown(upper)}" if not sign else f"{sign}0 – {shown(upper)}"
+            text = f"≤ {_format(value_metric, upper, lang)}"
         elif upper is None:
-            text = f"> {shown(lower)}" if not sign else f"{shown(lower)} {'以上' if lang == 'zh' else 'and more'}"
+            text = f"> {_format(value_metric, lower, lang)}"
         else:
-            text = f"{shown(lower)} – {shown(upper)}"
+            text = f"{_format(value_metric, lower, lang)} – {_format(value_metric, upper, lang)}"
         color = colors[hex_layer.color_index(k, len(breaks) + 1, len(colors))]
         rows.append(html.Div(className="tm-legend-row", children=[
-            html.Span(className="tm-swatch", style={"background": color}), html.Span(text, className="tm-legend-text")]))
+            html.Span(className="tm-swatch", style={"background": color}),
+            html.Span(prefix + text, className="tm-legend-text")]))
     return rows
 
 
 # ---- callbacks ----
 
 def preview(street, res, metrics, lang: str, filter_values=(None, None, None), period_from=None, period_to=None,
-            compare=None):
+            compare=None, map_metric=None):
     """The grid's rows and columns, the note (counts, period, filters, the rule), and the small map
-    (data, hideout, viewport, legend). A period the warehouse cannot give is said in the note."""
+    (map_update). A period the warehouse cannot give is said in the note."""
     try:
         table = _table(street, res, metrics, filter_values, period_from, period_to, compare, lang)
     except ValueError as exc:
         note = html.Span(t("analysis.error", lang).format(error=exc), className="tm-a-error", id="analysis-error")
         empty = {"type": "FeatureCollection", "features": []}
-        return [], [], note, empty, no_update, no_update, html.Div(t("map.no_data", lang), className="tm-legend-text")
+        return [], [], note, empty, {}, None, no_update, [], None
     i = 0 if lang == "zh" else 1
     columns = [{"field": c, "headerName": analysis.COLUMNS[c][i]} for c in table.columns]
     n_withheld = sum(1 for r in table.rows if r.get("suppressed"))
@@ -319,7 +334,7 @@ def preview(street, res, metrics, lang: str, filter_values=(None, None, None), p
     if table.filters is not None:
         sentences.append(t("analysis.filtered", lang).format(filters=table.filters_text(lang)))
     note = " ".join([*sentences, table.rule(lang)])
-    return (table.rows[:PREVIEW_ROWS], columns, note, *map_update(table, lang))
+    return (table.rows[:PREVIEW_ROWS], columns, note, *map_update(table, lang, map_metric))
 
 
 def download(street, res, metrics, fmt: str, lang: str, filter_values=(None, None, None), period_from=None,
@@ -333,17 +348,33 @@ def download(street, res, metrics, fmt: str, lang: str, filter_values=(None, Non
 
 
 @callback(Output("analysis-grid", "rowData"), Output("analysis-grid", "columnDefs"), Output("analysis-rule", "children"),
-          Output("analysis-hexes", "data"), Output("analysis-hexes", "hideout"), Output("analysis-map", "viewport"),
-          Output("analysis-legend", "children"),
+          Output("analysis-hexes", "data"), Output("analysis-map-breaks", "data"), Output("analysis-map-meta", "data"),
+          Output("analysis-map", "viewport"), Output("analysis-map-metric", "options"),
+          Output("analysis-map-metric", "value"),
           Input("analysis-street", "value"), Input("analysis-res", "value"), Input("analysis-metrics", "value"),
           *[Input(f"analysis-{key}", "value") for key in FILTERS],
           Input("analysis-period-from", "value"), Input("analysis-period-to", "value"),
-          Input("analysis-compare", "value"), State("analysis-lang", "data"))
-def _preview(street, res, metrics, industry, taxpayer_type, credit_rating, period_from, period_to, compare, lang):
+          Input("analysis-compare", "value"), State("analysis-lang", "data"), State("analysis-map-metric", "value"))
+def _preview(street, res, metrics, industry, taxpayer_type, credit_rating, period_from, period_to, compare, lang,
+             map_metric):
     if not context.may_analyse():
         raise dash.exceptions.PreventUpdate
     return preview(street, res, metrics, normalise_lang(lang), (industry, taxpayer_type, credit_rating),
-                   period_from, period_to, compare)
+                   period_from, period_to, compare, map_metric)
+
+
+@callback(Output("analysis-hexes", "hideout"), Output("analysis-legend", "children"),
+          Input("analysis-map-metric", "value"), Input("analysis-map-breaks", "data"),
+          State("analysis-map-meta", "data"), State("analysis-lang", "data"))
+def _map_style(metric, breaks, meta, lang):
+    """A metric switch restyles the cells already drawn (the classes were sent with them)."""
+    lang = normalise_lang(lang)
+    if not context.may_analyse():
+        raise dash.exceptions.PreventUpdate
+    if not metric or not meta:
+        return hideout("n_taxpayers", None), html.Div(t("map.no_data", lang), className="tm-legend-text")
+    cuts = (breaks or {}).get(metric)
+    return hideout(metric, cuts), legend(metric, cuts, meta, lang)
 
 
 @callback(Output("analysis-metrics", "options"), Output("analysis-metrics", "value"),

@@ -97,3 +97,11 @@ def small_server(small_region):
     proc, url = serve(small_region[1].parent)
     yield url
     stop(proc)
+
+
+@pytest.fixture(scope="session")
+def two_run_server(small_second_run):
+    """The app on the small region after a second ETL run (tests/conftest.py small_second_run)."""
+    proc, url = serve(small_second_run["warehouse"].parent)
+    yield url
+    stop(proc)
