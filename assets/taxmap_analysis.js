@@ -15,7 +15,7 @@ window.taxmap = Object.assign({}, window.taxmap, {
       }
       let value = p[h.metric];
       let colors = h.colors || ["#5ec8ff"];
-      if (h.diverging && value !== null && value !== undefined && value < 0) {
+      if (h.signed && value !== null && value !== undefined && value < 0) {
         // a signed change: decreases by their size on the blue ramp
         colors = h.negative || colors;
         value = -value;

@@ -11,12 +11,17 @@ window.taxmap = Object.assign({}, window.taxmap, {
       const h = (context && context.hideout) || {};
       const p = feature.properties;
       const selected = (h.selected || []).indexOf(p.h3) >= 0;
-      const value = p[h.metric];
+      let value = p[h.metric];
+      let colors = h.colors || ["#5ec8ff"];
+      if ((h.signed || []).indexOf(h.metric) >= 0 && value !== null && value !== undefined && value < 0) {
+        // a signed change (layers/changes.py): decreases by their size on the blue ramp
+        colors = h.negative || colors;
+        value = -value;
+      }
       const edge = selected ? { weight: 3, color: "#ffd166", opacity: 1 } : { weight: 0.5, color: "#0a1626", opacity: 0.9 };
       if (value === null || value === undefined || value <= 0) {
         return Object.assign({ fillColor: "#12243b", fillOpacity: 0.08 }, edge);
       }
-      const colors = h.colors || ["#5ec8ff"];
       const breaks = (h.breaks || {})[h.metric] || [];
       const k = window.taxmap.map.classOf(value, breaks);
       const n = breaks.length + 1;  // as layers/hexes.py color_index

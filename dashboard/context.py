@@ -45,9 +45,13 @@ def is_admin() -> bool:
 def protect(wh, scope, res: int, rows: list[dict], filters=None) -> list[dict]:
     """Cells as the user may get them: in full for those who see single taxpayers, else under
     disclosure control (small cells' sensitive figures withheld, taxmap.data.disclosure)."""
-    if auth.may_see_rows():
-        return rows
-    return hexes.protected_cells(wh, scope, res, rows, filters, _state["settings"].disclosure_k)
+    k = disclosure_k()
+    return rows if k is None else hexes.protected_cells(wh, scope, res, rows, filters, k)
+
+
+def disclosure_k() -> int | None:
+    """The small-cell threshold for this user's aggregates; None for those who see single taxpayers."""
+    return None if auth.may_see_rows() else _state["settings"].disclosure_k
 
 
 def may_analyse() -> bool:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -23,6 +21,7 @@ from dispatch import audit as audit_log
 from dispatch import tokens
 from taxmap import auth, data
 from taxmap.data import analysis, changes, hexes
+from taxmap.data.memo import Memo
 from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse, WarehouseMissing
 
@@ -54,26 +53,6 @@ class ApiError(Exception):
 
 def _bad(parameter: str, message: str) -> ApiError:
     return ApiError(400, "bad_parameter", message, parameter)
-
-
-class _Tables:
-    """Hexagon tables by (warehouse snapshot, area, request): a paginating client asks for the same
-    table once per page, and suppression must be decided on the whole table, never one page."""
-
-    def __init__(self, size: int = 16):
-        self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
-
-    def get(self, key, build):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = build()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
 
 
 def _int(args, name: str, default: int, low: int, high: int) -> int:
@@ -120,7 +99,9 @@ def _iso(value) -> str | None:
 def install(server: flask.Flask, get_settings: Callable[[], Settings], get_warehouse: Callable[[], Warehouse]) -> None:
     """The API's routes on ``server``; settings and warehouse are looked up per request (the app may be
     reconfigured, and a new ETL run publishes a new snapshot)."""
-    tables = _Tables()
+    # hexagon tables by (warehouse snapshot, area, request): a paginating client asks for the same table once
+    # per page, and suppression must be decided on the whole table, never one page
+    tables = Memo(16)
     store = server.extensions["taxmap_store"]
 
     def caller():

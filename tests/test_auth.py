@@ -52,7 +52,7 @@ def _cells(client, area=None, zoom=12):
                    {"id": "layer", "property": "value", "value": "density"},
                    *[{"id": f"filter-{k}", "property": "value", "value": None} for k in FILTERS]],
         "changedPropIds": ["map.zoom"],
-        "state": [{"id": "lang", "property": "data", "value": "zh"}],
+        "state": [{"id": "lang", "property": "data", "value": "zh"}, {"id": "cell-meta", "property": "data", "value": None}],
     }
     return client.post("/_dash-update-component", json=body)
 

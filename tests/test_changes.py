@@ -24,6 +24,7 @@ from dashboard import context
 from dispatch import audit, tokens
 from dispatch.store import open_store
 from etl import pipeline
+from layers import changes as changes_layer
 from taxmap import exports
 from taxmap.data import REGION, Scope, analysis, changes, hexes
 from taxmap.settings import Settings
@@ -359,3 +360,56 @@ def test_the_page_compares_runs(app_two_runs, two_runs, wh):
     back = post_callback(client, ["analysis-metrics.options"], {"analysis-compare.value": None},
                          "analysis-compare.value", {"analysis-lang.data": "zh"})
     assert [o["value"] for o in back["analysis-metrics"]["options"]] == list(analysis.METRICS)
+
+
+# --- the command map's changes layer ---------------------------------------------------------------
+
+def _map_cells(client, layer: str, meta: dict | None = None) -> tuple[dict, dict, dict]:
+    """The cells callback as a layer switch; ``meta``: what the cells on the map were computed for."""
+    out = post_callback(client, ["hexes.data", "cell-breaks.data"],
+                        {"map.zoom": 15, "map.bounds": None, "scope.data": None, "layer.value": layer},
+                        "layer.value", {"lang.data": "zh", "cell-meta.data": meta or {"res": 10, "n": 0}})
+    return out["hexes"]["data"], out["cell-breaks"]["data"], out["cell-meta"]["data"]
+
+
+def test_the_command_map_shows_what_changed(app_two_runs, two_runs, wh):
+    leader = app_two_runs["server"].test_client()
+    assert login(leader, ensure_user("changes.leader", "district_leader")).status_code == 302
+    collection, breaks, meta = _map_cells(leader, "changes")
+    cells = {f["properties"]["h3"]: f["properties"] for f in collection["features"]}
+    expected = {r["h3"]: r for r in analysis.change_table(wh, REGION, meta["res"], two_runs["first"], k=None).rows}
+    assert set(expected) <= set(cells)  # the cell taxpayer 5 left is drawn though nobody is there now
+    for cell, r in expected.items():
+        assert {m: cells[cell][m] for m in changes_layer.METRICS} == {m: r[m] for m in changes_layer.METRICS}
+    assert "对比" in meta["note"] and meta["changes"] is True
+    arrived = h3.cell_to_parent(_cell_of(wh, two_runs["second"], 6), meta["res"])
+    assert breaks["tax_change"] and "新增税源：1" in cells[arrived]["tooltip"]
+    style = post_callback(leader, ["hexes.hideout"],
+                          {"cell-breaks.data": breaks, "layer.value": "changes", "metric.value": "tax_change",
+                           "selection.data": []}, "metric.value", {"cell-meta.data": meta, "lang.data": "zh"})
+    legend = str(style["map-legend"]["children"])
+    assert "增加" in legend and "减少" in legend and "对比" in legend
+    assert style["hexes"]["hideout"]["signed"] == list(changes.DIVERGING)
+    # back to density: the cells are sent again without the change figures
+    density, _, meta = _map_cells(leader, "density", meta)
+    assert meta["changes"] is False and "n_new" not in density["features"][0]["properties"]
+    # an analyst gets the same cells under disclosure control: no tax change in a one-taxpayer cell
+    analyst = app_two_runs["server"].test_client()
+    assert login(analyst, ensure_user("changes.analyst.map", "analyst")).status_code == 302
+    withheld, _, _ = _map_cells(analyst, "changes")
+    assert all(f["properties"]["tax_change"] is None for f in withheld["features"] if "tax_change" in f["properties"])
+    assert sum(f["properties"].get("n_new") or 0 for f in withheld["features"]) == 1
+
+
+def test_one_run_has_nothing_to_compare(tiny_warehouse):
+    import app as app_module
+
+    previous = context.settings()
+    context.configure(Settings(warehouse_dir=tiny_warehouse.parent))
+    try:
+        client = app_module.server.test_client()
+        assert login(client, ensure_user("changes.leader", "district_leader")).status_code == 302
+        collection, _, meta = _map_cells(client, "changes")
+        assert "暂无可对比" in meta["note"] and collection["features"]
+    finally:
+        context.configure(previous)

@@ -16,6 +16,7 @@ from dashboard import context
 from dashboard.components import GRID_THEME, current_run, header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from layers import boundaries
+from layers import changes as changes_layer
 from layers import hexes as hex_layer
 from taxmap import data, exports
 from taxmap.data import analysis, changes, hexes
@@ -28,8 +29,6 @@ DEFAULT_METRICS = ["n_taxpayers", "n_units", "linked_share", "tax_paid_12m", "n_
 FILTERS = ("industry", "taxpayer_type", "credit_rating")
 HEX_STYLE = {"variable": "taxmap.analysis.hexStyle"}  # assets/taxmap_analysis.js
 SUPPRESSED_SWATCH = "tm-swatch tm-a-hatch"
-# a signed change (tax, mean risk): decreases in blues, increases in the risk ramp's reds
-DECREASE_COLORS = ["#1d3b5c", "#1f5f8b", "#2f8fcf", "#6cc4f5", "#c4ecff"]
 
 
 def _period(period_from: str | None, period_to: str | None) -> tuple[str, str] | None:
@@ -202,18 +201,11 @@ def _ramp(metric: str) -> list[str]:
 
 def hideout(metric: str, breaks: list[float] | None) -> dict:
     """What the style function (assets/taxmap_analysis.js) needs: the metric, its classes and ramps."""
-    return {"metric": metric, "breaks": breaks or [], "colors": _ramp(metric), "negative": DECREASE_COLORS,
-            "diverging": metric in changes.DIVERGING}
+    return {"metric": metric, "breaks": breaks or [], "colors": _ramp(metric),
+            "negative": changes_layer.DECREASE_COLORS, "signed": metric in hex_layer.SIGNED}
 
 
 def _format(metric: str, value, lang: str) -> str:
-    if value is not None and metric in changes.DIVERGING:
-        sign = "+" if value > 0 else "−" if value < 0 else ""
-        return sign + _format("tax_paid_12m" if metric == "tax_change" else "risk_mean", abs(value), lang)
-    if metric.startswith("tax_paid"):
-        metric = "tax_paid_12m"
-    elif metric.startswith("risk_mean"):
-        metric = "risk_mean"
     return hex_layer.format_value(metric, value, lang)
 
 
@@ -227,13 +219,6 @@ def _tooltip(row: dict, metrics: list[str], k: int | None, lang: str) -> str:
         lines.append(t(f"analysis.suppressed_{row['suppressed']}", lang).format(k=k))
     lines += [f"{_metric_name(m, lang)}：{_format(m, row.get(m), lang)}" for m in metrics]
     return "<br>".join(lines)
-
-
-def _breaks(rows: list[dict], metric: str) -> list[float] | None:
-    """Classes of the published values; a signed change is classed by its size, coloured by its sign."""
-    signed = metric in changes.DIVERGING
-    return hex_layer.breaks([abs(v) if signed and v is not None else v
-                             for r in rows if not r.get("suppressed") for v in [r.get(metric)]])
 
 
 def map_update(table: analysis.HexTable, lang: str, current: str | None = None):
@@ -261,21 +246,14 @@ def map_update(table: analysis.HexTable, lang: str, current: str | None = None):
     meta = {"res": table.res, "n": len(table.rows), "shown": len(rows), "k": table.k}
     options = [{"label": _metric_name(m, lang), "value": m} for m in metrics]
     metric = current if current in metrics else (metrics[0] if metrics else None)
-    return ({"type": "FeatureCollection", "features": features}, {m: _breaks(rows, m) for m in metrics}, meta,
+    return ({"type": "FeatureCollection", "features": features}, {m: hex_layer.metric_breaks(rows, m) for m in metrics}, meta,
             viewport, options, metric)
 
 
 def legend(metric: str, breaks: list[float] | None, meta: dict, lang: str) -> html.Div:
     """The metric's classes (a signed change: decreases below, increases above), withheld cells, and
     what the map shows."""
-    items = []
-    if breaks is None:
-        items.append(html.Div(t("map.no_data", lang), className="tm-legend-text"))
-    elif metric in changes.DIVERGING:
-        items += _legend_rows(metric, breaks, DECREASE_COLORS, "down", lang)[::-1]
-        items += _legend_rows(metric, breaks, _ramp(metric), "up", lang)
-    else:
-        items += _legend_rows(metric, breaks, _ramp(metric), "", lang)
+    items = hex_layer.legend_rows(metric, breaks, _ramp(metric), lang)
     if meta["k"] is not None:
         items.append(html.Div(className="tm-legend-row", children=[
             html.Span(className=SUPPRESSED_SWATCH), html.Span(t("analysis.legend_suppressed", lang),
@@ -288,30 +266,6 @@ def legend(metric: str, breaks: list[float] | None, meta: dict, lang: str) -> ht
         *items,
         html.Div(note, className="tm-legend-note", id="analysis-legend-note"),
     ])
-
-
-def _legend_rows(metric: str, breaks: list[float], colors: list[str], direction: str, lang: str) -> list[html.Div]:
-    """One row per class. ``direction``: "" for a level, "up" or "down" for one side of a signed change
-    (classed by its size)."""
-    value_metric = {"tax_change": "tax_paid_12m", "risk_change": "risk_mean"}.get(metric, metric)
-    prefix = t(f"analysis.{direction}", lang) + " " if direction else ""
-    rows = []
-    edges = [None, *breaks, None]
-    for k in range(len(breaks) + 1):
-        lower, upper = edges[k], edges[k + 1]
-        if lower is None and upper is None:
-            text = "> 0"
-        elif lower is None:
-            text = f"≤ {_format(value_metric, upper, lang)}"
-        elif upper is None:
-            text = f"> {_format(value_metric, lower, lang)}"
-        else:
-            text = f"{_format(value_metric, lower, lang)} – {_format(value_metric, upper, lang)}"
-        color = colors[hex_layer.color_index(k, len(breaks) + 1, len(colors))]
-        rows.append(html.Div(className="tm-legend-row", children=[
-            html.Span(className="tm-swatch", style={"background": color}),
-            html.Span(prefix + text, className="tm-legend-text")]))
-    return rows
 
 
 # ---- callbacks ----

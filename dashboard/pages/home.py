@@ -16,12 +16,13 @@ from dashboard import context
 from dashboard.components import current_run, header, no_warehouse_page
 from dashboard.i18n import normalise_lang, t
 from layers import boundaries
+from layers import changes as changes_layer
 from layers import discrepancies as discrepancies_layer
 from layers import hexes as hex_layer
 from layers import tasks as tasks_layer
 from taxmap.data import tasks as task_data
 from taxmap import data
-from taxmap.data import hexes
+from taxmap.data import changes, hexes
 
 dash.register_page(__name__, path="/", title="实景税源智慧地图")
 
@@ -308,7 +309,7 @@ def _metric_for_layer(layer: str, lang: str):
     return _metric_options(layer, lang), hex_layer.LAYERS[layer]["metrics"][0]
 
 
-def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None):
+def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None, meta=None):
     """The hex layer's cells, class breaks and resolution, and the discrepancy points, for a view.
     A layer switch alone sends nothing new (the hideout restyles) unless points appear or go."""
     wh, display = context.warehouse(), context.display()
@@ -318,23 +319,49 @@ def cells_update(bounds, zoom, street, layer, filter_values, lang, trigger=None)
     if layer == "discrepancies" and zoom is not None and zoom >= discrepancies_layer.POINTS_FROM_ZOOM:
         points = hex_layer.points_collection(
             hexes.discrepancy_points(wh, scope, bounds, filters.discrepancy_kind), lang, display)
-    if trigger == "layer":
+    with_changes = layer == "changes"
+    if trigger == "layer" and with_changes == bool((meta or {}).get("changes")):
         return no_update, no_update, no_update, points
     res, rows = hexes.cells_for_zoom(wh, scope, zoom, bounds, filters)
     rows = context.protect(wh, scope, res, rows, filters)
+    note = None
+    if with_changes:
+        rows, note = _with_changes(wh, scope, res, rows, bounds, filters, lang)
     return (hex_layer.feature_collection(rows, lang, display), hex_layer.all_breaks(rows),
-            {"res": res, "n": len(rows)}, points)
+            {"res": res, "n": len(rows), "changes": with_changes, "note": note}, points)
+
+
+def _with_changes(wh, scope: data.Scope, res: int, rows: list[dict], bounds, filters: hexes.Filters,
+                  lang: str) -> tuple[list[dict], str]:
+    """The cells in view with what changed in each since the previous run (under the user's disclosure
+    control), plus the cells in view that lost every taxpayer; and a line saying which runs compare."""
+    found = changes.since_previous(wh, scope, res, filters, context.disclosure_k())
+    if found is None:
+        return rows, t("map.changes_none", lang)
+    changed, base, run = found
+    (south, west), (north, east) = bounds
+    by_cell = {r["h3"]: dict(r) for r in rows}
+    for c in changed:
+        if c["h3"] not in by_cell:
+            lat, lng = h3.cell_to_latlng(c["h3"])
+            if not (south <= lat <= north and west <= lng <= east):
+                continue
+            by_cell[c["h3"]] = {"h3": c["h3"]}
+        by_cell[c["h3"]].update({m: c[m] for m in changes_layer.METRICS})
+    note = t("map.changes_between", lang).format(base=f"{base['finished_at']:%Y-%m-%d %H:%M}",
+                                                 run=f"{run['finished_at']:%Y-%m-%d %H:%M}")
+    return [by_cell[h] for h in sorted(by_cell)], note
 
 
 @callback(
     Output("hexes", "data"), Output("cell-breaks", "data"), Output("cell-meta", "data"), Output("points", "data"),
     Input("map", "bounds"), Input("map", "zoom"), Input("scope", "data"), Input("layer", "value"),
     *[Input(f"filter-{k}", "value") for k in FILTERS],
-    State("lang", "data"),
+    State("lang", "data"), State("cell-meta", "data"),
 )
 def _cells(bounds, zoom, street, layer, *rest):
-    *values, lang = rest
-    return cells_update(bounds, zoom, street, layer, values, lang, ctx.triggered_id)
+    *values, lang, meta = rest
+    return cells_update(bounds, zoom, street, layer, values, lang, ctx.triggered_id, meta)
 
 
 @callback(
@@ -346,7 +373,7 @@ def _style(cell_breaks, layer, metric, selected, meta, lang):
     if metric not in hex_layer.LAYERS[layer]["metrics"]:
         metric = hex_layer.LAYERS[layer]["metrics"][0]
     return (hex_layer.hideout(layer, metric, cell_breaks or {}, selected or []),
-            hex_layer.legend(layer, metric, cell_breaks or {}, meta["res"], meta["n"], lang))
+            hex_layer.legend(layer, metric, cell_breaks or {}, meta["res"], meta["n"], lang, meta.get("note")))
 
 
 def select_update(trigger, click, mode, selected) -> list[str]:

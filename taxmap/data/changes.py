@@ -15,6 +15,7 @@ from __future__ import annotations
 import h3
 
 from taxmap.data import Scope, disclosure, hexes
+from taxmap.data.memo import Memo
 from taxmap.warehouse import Warehouse
 
 # column: (中文, English, meaning in Chinese); added to analysis.COLUMNS for the exports' headers
@@ -111,6 +112,23 @@ def check_runs(wh: Warehouse, base: str, run: str | None) -> tuple[dict, dict]:
     if base == run:
         raise ValueError(f"base run and compared run are both {run}: choose two different runs")
     return kept[base], kept[run]
+
+
+_latest = Memo(32)  # the command map's changes layer asks again at every pan and zoom
+
+
+def since_previous(wh: Warehouse, scope: Scope, res: int, filters: hexes.Filters | None = None,
+                   k: int | None = disclosure.DEFAULT_K) -> tuple[list[dict], dict, dict] | None:
+    """What changed per cell of ``scope`` at ``res`` between the two newest kept runs (rows as
+    change_rows, the base run, the compared run), or None while fewer than two runs are kept."""
+    runs = history_runs(wh)
+    if len(runs) < 2:
+        return None
+    base, run = runs[1], runs[0]
+    filters = filters or hexes.Filters()
+    rows = _latest.get((str(wh.path), wh.identity(), scope, res, filters, k),
+                       lambda: change_rows(wh, scope, res, base["run_id"], run["run_id"], filters, k))
+    return rows, base, run
 
 
 def change_rows(wh: Warehouse, scope: Scope, res: int, base: str, run: str,

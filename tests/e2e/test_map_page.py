@@ -124,3 +124,26 @@ def test_english_map(browser, small_server):
     assert page.locator("#legend-title").inner_text() == "Registered taxpayers"
     assert page.get_by_text("Risk heat", exact=True).count() == 1
     page.close()
+
+
+def test_a_leader_maps_what_changed_since_the_last_run(browser, two_run_server, small_second_run, screenshot):
+    """The changes layer after a second ETL run: new sources by cell, then the change in tax on two
+    ramps; the legend names the runs compared."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    browser_login(page, two_run_server, ensure_user("e2e.changes.leader", "district_leader"))
+    page.goto(two_run_server + "/")
+    page.wait_for_selector(HEX_PATHS)
+    page.get_by_text("批次变化", exact=True).click()
+    _, _, n = _wait_legend(page, lambda s: s[0] == "新增税源")
+    assert "对比：" in page.locator("#legend-changes").inner_text()
+    page.wait_for_function(f"document.querySelectorAll('{HEX_PATHS}').length >= {n}")
+    page.locator("#metric").click()
+    page.locator(".dash-dropdown-content").get_by_text("实缴税款变化", exact=True).click()
+    page.keyboard.press("Escape")
+    _wait_legend(page, lambda s: s[0] == "实缴税款变化")
+    legend = page.locator("#map-legend").inner_text()
+    assert "增加" in legend and "减少" in legend
+    fills = set(page.eval_on_selector_all(HEX_PATHS, "ps => ps.map(p => p.getAttribute('fill'))"))
+    assert len(fills) > 4  # both ramps in use, not one colour
+    screenshot(page, "map-changes-1920x1080")
+    page.close()
