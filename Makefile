@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 SCALE ?= small
 SEED ?= 20261124
 DEMO := data/demo/$(SCALE)
+# the same region's previous month (taxpayers gone, moved, new): the demo warehouse's first run, so the
+# map's 批次变化 layer and /analysis's 批次对比 have two runs to compare
+PREVIOUS := data/demo/$(SCALE)-previous
 WAREHOUSE := data/warehouse
 
 .PHONY: run test install demo etl serve browser clean bench
@@ -21,9 +24,13 @@ install: $(STAMP)
 $(DEMO)/input/manifest.toml: | $(STAMP)
 	$(VENV)/bin/taxmap generate --scale $(SCALE) --seed $(SEED) --out $(DEMO)
 
-demo: $(DEMO)/input/manifest.toml
+$(PREVIOUS)/manifest.toml: $(DEMO)/input/manifest.toml
+	$(VENV)/bin/taxmap variant --input $(DEMO)/input --out $(PREVIOUS) --seed $(SEED)
+
+demo: $(DEMO)/input/manifest.toml $(PREVIOUS)/manifest.toml
 
 etl: demo
+	test -f $(WAREHOUSE)/warehouse.duckdb || $(VENV)/bin/taxmap etl --input $(PREVIOUS) --out $(WAREHOUSE)
 	$(VENV)/bin/taxmap etl --input $(DEMO)/input --out $(WAREHOUSE)
 
 serve: etl

@@ -2,7 +2,7 @@
 
     python bench/map_latency.py [--warehouse DIR] [--views N] [--seed N]
 
-For every zoom level 10–17 and every layer, N viewports (1920×1080 screen, 1,240×1,000 px of map)
+For every zoom level 10–17 and every layer (批次变化 too where the warehouse keeps two runs), N viewports (1920×1080 screen, 1,240×1,000 px of map)
 centred on random taxpayers of the region (seeded) are requested over HTTP from the app's Flask test
 client, exactly as the browser does (POST /_dash-update-component), for the cells callback (geometry,
 on pan/zoom/filter) and the style callback (a layer or metric switch). Reports p50/p95 server time
@@ -51,7 +51,7 @@ def cells_request(bounds, zoom: float, layer: str, filters: dict) -> dict:
                    {"id": "layer", "property": "value", "value": layer},
                    *[{"id": f"filter-{k}", "property": "value", "value": filters.get(k)} for k in FILTERS]],
         "changedPropIds": ["map.bounds"],
-        "state": [{"id": "lang", "property": "data", "value": "zh"}],
+        "state": [{"id": "lang", "property": "data", "value": "zh"}, {"id": "cell-meta", "property": "data", "value": None}],
     }
 
 
@@ -117,9 +117,13 @@ def main() -> None:
     views = [rng.choice(centres) for _ in range(args.views)]
     filters_high = {"risk_level": ["high"]}
 
+    from taxmap.data import changes
+
+    # the changes layer (批次变化) where the warehouse keeps two runs (bench/analysis_scale.py adds one)
+    layers = LAYERS + (("changes",) if len(changes.history_runs(context.warehouse())) >= 2 else ())
     rows = []
     for zoom in ZOOMS:
-        for layer in LAYERS:
+        for layer in layers:
             for label, filters in (("none", {}), ("risk high", filters_high)):
                 times, sizes, cells, styles, style_sizes = [], [], [], [], []
                 for centre in views:
@@ -130,7 +134,8 @@ def main() -> None:
                     response = out["response"]
                     meta = response["cell-meta"]["data"]
                     cells.append(meta["n"])
-                    metric = {"density": "n_taxpayers", "risk": "risk_mean", "discrepancies": "n_unregistered"}[layer]
+                    metric = {"density": "n_taxpayers", "risk": "risk_mean", "discrepancies": "n_unregistered",
+                              "changes": "tax_change"}[layer]
                     seconds, size, _ = post(client, style_request(response["cell-breaks"]["data"], layer, metric, meta))
                     styles.append(seconds)
                     style_sizes.append(size)

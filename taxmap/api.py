@@ -101,7 +101,7 @@ def install(server: flask.Flask, get_settings: Callable[[], Settings], get_wareh
     reconfigured, and a new ETL run publishes a new snapshot)."""
     # hexagon tables by (warehouse snapshot, area, request): a paginating client asks for the same table once
     # per page, and suppression must be decided on the whole table, never one page
-    tables = Memo(16)
+    tables = server.extensions["taxmap_api_tables"] = Memo(16)
     store = server.extensions["taxmap_store"]
 
     def caller():

@@ -293,6 +293,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_variant(args: argparse.Namespace) -> int:
+    """`taxmap variant`: another month's export of a region (taxmap/demo/variant.py)."""
+    from taxmap.demo.variant import write_variant
+
+    try:
+        made = write_variant(Path(args.input), Path(args.out), seed=args.seed, drop=args.drop, move=args.move,
+                             add=args.add)
+    except (OSError, ValueError) as exc:
+        print(f"taxmap variant: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}: {made.dropped} taxpayers left out, {made.moved} moved, {made.added} added")
+    return 0
+
+
 def _cmd_runs(args: argparse.Namespace) -> int:
     """`taxmap runs`: the published warehouse's ETL runs, newest first, and which can be compared."""
     from taxmap.data import changes
@@ -462,6 +476,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--lang", default="zh", choices=["zh", "en"], help="column headers (default zh)")
     exp.add_argument("--out", required=True, help="a file, or a folder for the default file name")
     exp.set_defaults(func=_cmd_export)
+
+    var = sub.add_parser("variant", help="write another month's export of a region (taxpayers gone, moved, new): "
+                                          "a second ETL run to compare with")
+    var.add_argument("--input", required=True, help="the input folder to start from")
+    var.add_argument("--out", required=True, help="the new input folder (replaced if it exists)")
+    var.add_argument("--seed", type=int, default=1)
+    var.add_argument("--drop", type=float, default=0.04, help="share of taxpayers left out (default 0.04)")
+    var.add_argument("--move", type=float, default=0.04, help="share moved about 300 m (default 0.04)")
+    var.add_argument("--add", type=float, default=0.002, help="new taxpayers, as a share of all (default 0.002)")
+    var.set_defaults(func=_cmd_variant)
 
     runs = sub.add_parser("runs", help="list the warehouse's ETL runs (ids for `taxmap export --compare`)")
     runs.set_defaults(func=_cmd_runs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import uuid
 import tempfile
@@ -13,8 +12,7 @@ import pytest
 
 from dispatch.store import engine, open_store
 
-from input_files import rewrite_csv
-from tiny_region import uscc, write_tiny_region
+from tiny_region import write_tiny_region
 
 # The app's store (users, audit) and session key, for the whole test session and the servers it
 # starts: never the developer's own data/taxmap.sqlite.
@@ -64,49 +62,20 @@ def small_region(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def small_second_run(small_region, tmp_path_factory):
-    """The small region's warehouse (its first run), then a second run after 4 % of taxpayers left, 4 % moved about
-    300 m and 40 new ones registered."""
+    """The small region's warehouse (its first run), then a second run on another month's export
+    (taxmap/demo/variant.py: 4 % of taxpayers gone, 4 % moved about 300 m, 40 new)."""
     from etl import pipeline
+    from taxmap.demo.variant import write_variant
     from taxmap.warehouse import Warehouse
 
     base, warehouse = small_region
     work = tmp_path_factory.mktemp("small-two-runs")
-    shutil.copytree(base / "input", work / "input")
     (work / "out").mkdir()
     shutil.copy(warehouse, work / "out" / pipeline.WAREHOUSE_NAME)
-    rng = random.Random(11)
-
-    def taxpayers(header, rows):
-        # the generated export has Chinese headers (the data contract accepts both)
-        col = {key: header.index(zh if zh in header else key)
-               for key, zh in (("lng", "经度"), ("lat", "纬度"), ("name", "纳税人名称"))}
-
-        def located(r) -> bool:  # the export has dirty positions ('不详', blanks): those stay as they are
-            try:
-                return bool(float(r[col["lng"]]) and float(r[col["lat"]]))
-            except (ValueError, IndexError):  # and short rows: rejected by the ETL as before
-                return False
-
-        kept = []
-        for r in rows:
-            draw = rng.random()
-            if draw < 0.04:
-                continue
-            if draw < 0.08 and located(r):
-                r[col["lng"]] = f"{float(r[col['lng']]) + 0.003:.6f}"
-            kept.append(r)
-        placed = [r for r in kept if located(r)]
-        for i in range(40):
-            new = list(rng.choice(placed))
-            new[0] = uscc(900000 + i)
-            new[col["name"]] = f"深圳市新增测试{i}有限公司"
-            kept.append(new)
-        return kept
-
-    rewrite_csv(work / "input" / "taxpayers.csv", taxpayers)
     first = Warehouse(work / "out" / pipeline.WAREHOUSE_NAME)
     first_run = first.query("select run_id from etl_runs order by finished_at desc limit 1")[0]["run_id"]
     first.close()
+    write_variant(base / "input", work / "input", seed=11)
     second = pipeline.run_etl(work / "input", work / "out", force=True)
     return {"warehouse": second.warehouse, "first": first_run, "second": second.run_id}
 

@@ -6,6 +6,7 @@ exports and the /analysis page."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import os
@@ -29,11 +30,20 @@ from taxmap import exports
 from taxmap.data import REGION, Scope, analysis, changes, hexes
 from taxmap.settings import Settings
 from taxmap.warehouse import Warehouse
-from input_files import rewrite_csv
 from tiny_region import uscc, write_tiny_region
 
 XINAN, XIXIANG = "440306001", "440306002"
 NEW_NAME = "深圳市新来科技有限公司"
+
+
+def rewrite_csv(path, change) -> None:
+    """Rewrite one of the tiny region's CSV inputs through ``change(header, rows) -> rows``."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(rows[0])
+        writer.writerows(change(rows[0], rows[1:]))
 
 
 @pytest.fixture(scope="module")
@@ -413,3 +423,25 @@ def test_one_run_has_nothing_to_compare(tiny_warehouse):
         assert "暂无可对比" in meta["note"] and collection["features"]
     finally:
         context.configure(previous)
+
+
+def test_a_variant_export_differs_as_it_says(small_region, tmp_path):
+    """Another month's export (taxmap variant): the counts it reports are what the file holds, the
+    new taxpayers have valid codes, the encoding and headers are kept, the other files are copied."""
+    from etl.uscc import is_valid
+    from taxmap.cli import main
+    from taxmap.demo.variant import write_variant
+
+    source = small_region[0] / "input"
+    made = write_variant(source, tmp_path / "variant", seed=3)
+    before = (source / "taxpayers.csv").read_bytes().decode("gb18030").splitlines()
+    after = (tmp_path / "variant" / "taxpayers.csv").read_bytes().decode("gb18030").splitlines()
+    assert after[0] == before[0] and "纳税人识别号" in after[0]
+    assert made.dropped > 0 and made.moved > 0 and made.added == round(0.002 * (len(before) - 1))
+    assert len(after) == len(before) - made.dropped + made.added
+    new = [line.split(",")[0] for line in after if "新设" in line]
+    assert len(new) == made.added and all(is_valid(code) for code in new)
+    assert (tmp_path / "variant" / "grid_units.csv").read_bytes() == (source / "grid_units.csv").read_bytes()
+    assert main(["variant", "--input", str(source), "--out", str(tmp_path / "cli"), "--seed", "3"]) == 0
+    assert (tmp_path / "cli" / "taxpayers.csv").read_bytes() == (tmp_path / "variant" / "taxpayers.csv").read_bytes()
+    assert main(["variant", "--input", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2

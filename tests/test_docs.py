@@ -23,3 +23,14 @@ def test_every_reject_reason_and_quality_issue_is_in_the_rules_doc():
     text = (DOCS / "etl-rules.md").read_text(encoding="utf-8")
     for code in list(REJECT_REASONS) + list(QUALITY_ISSUES):
         assert f"`{code}`" in text, code
+
+
+def test_every_api_endpoint_and_parameter_is_in_the_api_doc():
+    from taxmap.api_spec import spec
+    from taxmap.settings import Settings
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    for path, operations in spec(Settings())["paths"].items():
+        assert f"`GET {path}`" in text, path
+        for parameter in operations["get"]["parameters"]:
+            assert f"`{parameter['name']}`" in text, (path, parameter["name"])

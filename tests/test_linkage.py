@@ -193,3 +193,23 @@ def test_bad_thresholds_in_the_manifest_are_refused(tmp_path, body, message):
     (tmp_path / "manifest.toml").write_text(body, encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(message)):
         read_manifest(tmp_path)
+
+
+def test_a_pair_found_by_both_passes_keeps_its_better_score(monkeypatch):
+    """A unit whose local candidates were all below the link threshold is scored again district-wide,
+    and the wide pass can find a candidate the local pass already had: the pair is kept once, with its
+    better probability (seen on the demo region's previous month; link_reviews' key failed)."""
+    import pyarrow as pa
+
+    from etl.linkage import models, score
+
+    pairs = pa.table({"record_id": ["R1", "R1", "R1"], "taxpayer_id": ["T1", "T1", "T2"],
+                      "match_probability": [0.61, 0.72, 0.55], "match_weight": [0.6, 1.4, 0.3],
+                      "pass": [1, 2, 1], "mw_name": [0.1, 0.2, 0.3]})
+    monkeypatch.setattr(score, "score", lambda *a, **k: score.Scores(pairs=pairs, model={}, seconds={}))
+    con = duckdb.connect()
+    for name, value in (("linkage_backend", "duckdb"), ("review_threshold", 0.5), ("link_threshold", 0.9)):
+        con.execute(f"set variable {name} = ?", [value])
+    out = models.link_scores(con).to_pylist()
+    assert [(r["record_id"], r["taxpayer_id"], r["match_probability"], r["pass"]) for r in out] == [
+        ("R1", "T1", 0.72, 2), ("R1", "T2", 0.55, 1)]

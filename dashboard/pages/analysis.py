@@ -87,6 +87,7 @@ def _controls(wh, streets: list[dict], lang: str) -> html.Section:
     options = hexes.filter_options(wh)
     months = [{"label": m, "value": m} for m in reversed(analysis.periods(wh))]  # newest first
     metrics, chosen = metric_options(None, lang)
+    runs = compare_options(wh)
     return html.Section(className="tm-card tm-a-controls", children=[
         html.H2(t("analysis.title", lang)),
         html.Div(className="tm-inline", children=[
@@ -119,8 +120,8 @@ def _controls(wh, streets: list[dict], lang: str) -> html.Section:
             ]),
             html.Div(className="tm-filter tm-a-compare", children=[
                 html.Label(t("analysis.compare", lang), htmlFor="analysis-compare"),
-                dcc.Dropdown(id="analysis-compare", options=compare_options(wh), className="tm-dropdown",
-                             placeholder=t("analysis.compare_none", lang)),
+                dcc.Dropdown(id="analysis-compare", options=runs, className="tm-dropdown", disabled=not runs,
+                             placeholder=t("analysis.compare_none" if runs else "analysis.compare_single", lang)),
             ]),
         ]),
         html.Div(t("analysis.period_hint", lang) + " " + t("analysis.compare_hint", lang), className="tm-a-hint"),

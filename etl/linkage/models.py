@@ -46,14 +46,17 @@ def link_scores(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute("set variable link_model_json = ?", [json.dumps(result.model, ensure_ascii=False)])
     con.execute("set variable link_seconds_json = ?", [json.dumps(result.seconds)])
     # Parallel sums differ in the last bits from run to run: round, so that the
-    # same input gives the same warehouse.
+    # same input gives the same warehouse. A pair both passes found (a unit whose local
+    # candidates were all weak, scored again district-wide) keeps its better score.
     con.register("_link_pairs", result.pairs)
     try:
         weights = ", ".join(f"round({c}, {WEIGHT_DIGITS}) as {c}" for c in result.pairs.column_names
                             if c.startswith("mw_") or c == "match_weight")
         return con.execute(
             f"select * replace (round(match_probability, {PROBABILITY_DIGITS}) as match_probability, {weights}) "
-            "from _link_pairs order by record_id, taxpayer_id").to_arrow_table()
+            "from _link_pairs "
+            "qualify row_number() over (partition by record_id, taxpayer_id order by match_probability desc, pass) = 1 "
+            "order by record_id, taxpayer_id").to_arrow_table()
     finally:
         con.unregister("_link_pairs")
 

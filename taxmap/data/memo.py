@@ -27,3 +27,7 @@ class Memo:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
