@@ -143,3 +143,50 @@ def test_the_cli_takes_the_period_and_filters(small_region, months, tmp_path, mo
         assert main(["export", "--as", user, "--industry", "不存在", "--out", str(tmp_path)]) == 2
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("res", [8, 9, 10])
+def test_a_whole_area_table_decides_like_the_map(wh, months, res):
+    """hex_table reads each figure once (its rows are whole sibling groups); the map's way, which
+    reads every group again around the cells in view, must withhold exactly the same cells."""
+    industry = hexes.filter_options(wh)["industry"][1]
+    for filters, period in ((hexes.Filters(), None), (hexes.Filters(industry=(industry,)), (months[0], months[2]))):
+        table = analysis.hex_table(wh, REGION, res, k=K, filters=filters, period=period)
+        rows = [r for r in hexes.hex_cells(wh, REGION, res, None, filters, period)
+                if r["n_taxpayers"] or r["n_units"]]
+        mapped = hexes.protected_cells(wh, REGION, res, rows, filters, K, period)
+        assert [(r["h3"], r["suppressed"]) for r in table.rows] == [(r["h3"], r["suppressed"]) for r in mapped]
+        assert sum(1 for r in mapped if r["suppressed"]) > 0
+
+
+def _parts(wh, res: int) -> dict[str, dict[str, int]]:
+    parts: dict[str, dict[str, int]] = {}
+    for r in wh.query(f"select h3_{res} as h3, street_code, count(*) as n from map_taxpayers group by all"):
+        parts.setdefault(r["h3"], {})[r["street_code"]] = r["n"]
+    return parts
+
+
+@pytest.mark.parametrize("res", [7, 8, 9])
+def test_a_street_cannot_be_subtracted_from_the_district(wh, res):
+    """The attack across areas: a cell shared by streets, published whole in the district's table,
+    minus its parts in the other streets' tables (an analyst may ask for any street) would give the
+    last street's part. Where that part holds fewer than k taxpayers it must stay unknown."""
+    from taxmap.data import Scope
+
+    district = {r["h3"]: r for r in analysis.hex_table(wh, REGION, res, k=K).rows}
+    streets = sorted({s for cell in _parts(wh, res).values() for s in cell if s})
+    by_street = {s: {r["h3"]: r for r in analysis.hex_table(wh, Scope(frozenset({s})), res, k=K).rows}
+                 for s in streets}
+    attempts = 0
+    for cell, parts in _parts(wh, res).items():
+        held = {s: n for s, n in parts.items() if n and s}
+        if len(held) < 2 or district[cell]["tax_paid_12m"] is None:
+            continue
+        unknown = [s for s in held if by_street[s][cell]["tax_paid_12m"] is None]
+        attempts += 1
+        if len(unknown) == 1:
+            assert held[unknown[0]] >= K, f"street {unknown[0]}'s {held[unknown[0]]} taxpayers in {cell}"
+        for s, n in held.items():  # and a small part is never published in its street's table
+            if n < K:
+                assert s in unknown
+    assert attempts > 5

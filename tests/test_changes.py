@@ -283,6 +283,16 @@ def test_the_api_serves_the_comparison(app_two_runs, two_runs, wh):
     assert body["base_run"]["run_id"] == first and body["run"]["run_id"] == two_runs["second"]
     assert body["items"] == analysis.change_table(wh, REGION, 10, first, k=3).rows
     assert all(c["tax_change"] is None for c in body["items"])  # k = 3: every tiny cell is withheld
+    # the answers match the OpenAPI description (the fuzzer in test_api.py sees only 400s here: one run)
+    from jsonschema import Draft202012Validator
+
+    from taxmap.api_spec import spec
+
+    described = spec(Settings())["paths"]["/api/v1/hex-changes"]["get"]["responses"]["200"]["content"]
+    Draft202012Validator(described["application/json"]["schema"]).validate(body)
+    geo = _api(app_two_runs, f"from={first}&res=9&format=geojson", app_two_runs["district"]).get_json()
+    Draft202012Validator(described["application/geo+json"]["schema"]).validate(geo)
+    assert geo["features"] and "n_new" in geo["features"][0]["properties"]
     street = _api(app_two_runs, f"from={first}&res=10&page_size=2", app_two_runs["xixiang"]).get_json()
     assert street["area"] == [XIXIANG] and street["total"] == len(
         analysis.change_table(wh, Scope(frozenset({XIXIANG})), 10, first, k=3).rows)
@@ -445,3 +455,31 @@ def test_a_variant_export_differs_as_it_says(small_region, tmp_path):
     assert main(["variant", "--input", str(source), "--out", str(tmp_path / "cli"), "--seed", "3"]) == 0
     assert (tmp_path / "cli" / "taxpayers.csv").read_bytes() == (tmp_path / "variant" / "taxpayers.csv").read_bytes()
     assert main(["variant", "--input", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_a_street_cannot_be_subtracted_from_the_district_comparison(small_two_runs):
+    """As for the statistics (test_analysis.py): a shared cell's district change minus the other
+    streets' parts must not give a street part holding fewer than k taxpayers in either run."""
+    wh, first = small_two_runs
+    res, k = 8, 3
+    second = changes.history_runs(wh)[0]["run_id"]
+    counts: dict[tuple[str, str, str], int] = {}
+    for r in wh.query("""select run_id, h3_10, street_code, count(*) as n from etl_run_taxpayers
+                         where run_id in (?, ?) group by all""", [first, second]):
+        key = (h3.cell_to_parent(r["h3_10"], res), r["street_code"], r["run_id"])
+        counts[key] = counts.get(key, 0) + r["n"]
+    district = {r["h3"]: r for r in analysis.change_table(wh, REGION, res, first, k=k).rows}
+    streets = sorted({s for (_, s, _) in counts if s})
+    by_street = {s: {r["h3"]: r for r in analysis.change_table(wh, Scope(frozenset({s})), res, first, k=k).rows}
+                 for s in streets}
+    attempts = 0
+    for cell, row in district.items():
+        held = {s for (c, s, _) in counts if c == cell and s}
+        if len(held) < 2 or row["tax_change"] is None:
+            continue
+        attempts += 1
+        unknown = [s for s in held if by_street[s].get(cell, {}).get("tax_change") is None]
+        if len(unknown) == 1:
+            small = [run for run in (first, second) if 0 < counts.get((cell, unknown[0], run), 0) < k]
+            assert not small, f"street {unknown[0]} in {cell}: fewer than {k} taxpayers in {small}"
+    assert attempts > 5

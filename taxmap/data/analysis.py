@@ -233,7 +233,7 @@ def hex_table(wh: Warehouse, scope: Scope, res: int, *, metrics: tuple[str, ...]
     rows = hexes.hex_cells(wh, scope, res, None, filters, period)
     rows = [r for r in rows if r.get("n_taxpayers") or r.get("n_units")]
     if k is not None:
-        rows = hexes.protected_cells(wh, scope, res, rows, filters, k, period)
+        rows = hexes.protected_cells(wh, scope, res, rows, filters, k, period, complete=True)
     columns = ["h3", "res", "lng", "lat", *chosen, *(["suppressed"] if k is not None else [])]
     out = []
     for r in rows:

@@ -154,13 +154,15 @@ def change_rows(wh: Warehouse, scope: Scope, res: int, base: str, run: str,
     if k is None:
         return out
     also_from, also_to = set(), set()
+    if scope.street_codes is not None:  # narrowed to streets: cells shared with a street holding few, per run
+        also_from, also_to = (_split(wh, run_id, res, filters, k) for run_id in (base, run))
     if filters.on_taxpayers:  # a filtered cell whose complement holds fewer than k taxpayers, per run
         everyone: dict[tuple[str, str], int] = {}
         for r in counts:
             key = (r["run_id"], h3.cell_to_parent(r["h3_10"], res))
             everyone[key] = everyone.get(key, 0) + r["n"]
-        also_from = {r["h3"] for r in out if 0 < everyone.get((base, r["h3"]), 0) - r["n_taxpayers_from"] < k}
-        also_to = {r["h3"] for r in out if 0 < everyone.get((run, r["h3"]), 0) - r["n_taxpayers_to"] < k}
+        also_from |= {r["h3"] for r in out if 0 < everyone.get((base, r["h3"]), 0) - r["n_taxpayers_from"] < k}
+        also_to |= {r["h3"] for r in out if 0 < everyone.get((run, r["h3"]), 0) - r["n_taxpayers_to"] < k}
     withheld_from = _withheld(out, "from", res, k, also_from)
     withheld_to = _withheld(out, "to", res, k, also_to)
     for r in out:
@@ -170,6 +172,17 @@ def change_rows(wh: Warehouse, scope: Scope, res: int, base: str, run: str,
             for c in SENSITIVE:
                 r[c] = None
     return out
+
+
+def _split(wh: Warehouse, run_id: str, res: int, filters: hexes.Filters, k: int) -> set[str]:
+    """The run's cells at ``res`` that a table narrowed to streets withholds (disclosure.split_cells)."""
+    filter_sql, filter_params = filters.taxpayer_sql("t")
+    parts: dict[str, dict[str, int]] = {}
+    for r in wh.query(f"""select h3_10, street_code, count(*) as n from etl_run_taxpayers as t
+                          where run_id = ? and {filter_sql} group by all""", [run_id, *filter_params]):
+        cell = parts.setdefault(h3.cell_to_parent(r["h3_10"], res), {})
+        cell[r["street_code"]] = cell.get(r["street_code"], 0) + r["n"]
+    return disclosure.split_cells(parts, k)
 
 
 def _row(r: dict, declared_from: bool, declared_to: bool) -> dict:

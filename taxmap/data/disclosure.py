@@ -31,6 +31,16 @@ def rule_text(k: int, lang: str = "zh") -> str:
             "published cells gives one taxpayer's figures.")
 
 
+def split_cells(parts: dict[str, dict[str, int]], k: int = DEFAULT_K) -> set[str]:
+    """Cells that a table narrowed to some streets must withhold: ``parts`` gives each cell's taxpayers
+    per street (over the whole region). A cell shared by streets where one street holds fewer than
+    ``k`` of them would give that street's few away as the whole cell (the district's table) minus the
+    other streets' parts (their tables), so every narrowed table withholds it; the district's own
+    table publishes it (one equation, two or more unknowns)."""
+    return {cell for cell, streets in parts.items()
+            if len([n for n in streets.values() if n]) > 1 and any(0 < n < k for n in streets.values())}
+
+
 def suppress(rows: list[dict], res: int, k: int = DEFAULT_K, also: set[str] | frozenset[str] = frozenset()) -> list[dict]:
     """``rows`` (one per cell: ``h3``, ``n_taxpayers`` and metrics) with the sensitive metrics set to
     None where withheld, and ``suppressed`` ("primary", "secondary" or None) on each row. ``also``:

@@ -226,24 +226,45 @@ def _cell_rows_12m(wh: Warehouse, scope: Scope, res: int, cells: list[str], filt
 
 
 def protected_cells(wh: Warehouse, scope: Scope, res: int, rows: list[dict], filters: Filters | None = None,
-                    k: int = disclosure.DEFAULT_K, period: tuple[str, str] | None = None) -> list[dict]:
+                    k: int = disclosure.DEFAULT_K, period: tuple[str, str] | None = None, *,
+                    complete: bool = False) -> list[dict]:
     """``rows`` (cells of one resolution) as those who may not see single taxpayers get them: disclosure
     control (taxmap.data.disclosure) decided over each cell's complete sibling group, whatever part of
     it is in view, so no two views can be combined to undo it; under a taxpayer filter, a cell whose
     unfiltered count exceeds its filtered one by fewer than ``k`` is withheld too (else the difference
-    of the two maps would give the few taxpayers left out). ``period``: the rows carry
-    ``tax_paid_period`` (hex_cells), withheld exactly like ``tax_paid_12m``."""
+    of the two maps would give the few taxpayers left out); narrowed to streets, a cell shared with
+    another street that holds fewer than ``k`` of its taxpayers is withheld (disclosure.split_cells:
+    else the district's cell minus the streets' parts would give them). ``period``: the rows carry
+    ``tax_paid_period`` (hex_cells), withheld exactly like ``tax_paid_12m``. ``complete``: ``rows`` are
+    every cell of the scope holding a taxpayer or a unit (a whole area's table), so their sibling
+    groups are already whole and the figures are not read again."""
     if not rows:
         return rows
     filters = filters or Filters()
     view = {r["h3"] for r in rows}
     family = sorted({c for cell in view for c in h3.cell_to_children(h3.cell_to_parent(cell, res - 1), res)})
-    full = _cell_rows(wh, scope, res, family, filters, period)
+    full = rows if complete else _cell_rows(wh, scope, res, family, filters, period)
     also: set[str] = set()
     if filters.on_taxpayers:
         everyone = {r["h3"]: r["n_taxpayers"] or 0 for r in _cell_rows(wh, scope, res, family, Filters())}
         also = {r["h3"] for r in full if 0 < everyone.get(r["h3"], 0) - (r["n_taxpayers"] or 0) < k}
+    if scope.street_codes is not None:  # narrowed to streets: cells shared with a street holding few
+        also |= street_split_cells(wh, res, [r["h3"] for r in full if r.get("n_taxpayers")], filters, k)
     return [r for r in disclosure.suppress(full, res, k, also) if r["h3"] in view]
+
+
+def street_split_cells(wh: Warehouse, res: int, cells: list[str], filters: Filters, k: int) -> set[str]:
+    """Of ``cells``, those a table narrowed to streets withholds (disclosure.split_cells): each cell's
+    taxpayers matching ``filters`` per street, over the whole region."""
+    if not cells:
+        return set()
+    filter_sql, filter_params = filters.taxpayer_sql("t")
+    parts: dict[str, dict[str, int]] = {}
+    for r in wh.query(f"""select h3_{res} as h3, street_code, count(*) as n from map_taxpayers as t
+                          where {filter_sql} and h3_{res} in (select unnest(?)) group by all""",
+                      [*filter_params, cells]):
+        parts.setdefault(r["h3"], {})[r["street_code"]] = r["n"]
+    return disclosure.split_cells(parts, k)
 
 
 def cell_polygon(cell: str) -> list[list[float]]:
