@@ -58,11 +58,7 @@ def test_an_analyst_maps_a_period_and_compares_two_runs(browser, two_run_server,
     browser_login(page, two_run_server, ensure_user("e2e.analyst2", "analyst"))
     page.goto(two_run_server + "/analysis")
     page.wait_for_selector("#analysis-grid .ag-row")
-    try:
-        page.wait_for_function(f"document.querySelectorAll('{HEX_PATHS}').length === {len(plain.rows)}")
-    except Exception:
-        raise AssertionError((page.locator(HEX_PATHS).count(), len(plain.rows),
-                              page.locator("#analysis-rule").inner_text(), page.locator("#analysis-legend").inner_text()))
+    page.wait_for_function(f"document.querySelectorAll('{HEX_PATHS}').length === {len(plain.rows)}")
     withheld = sum(1 for r in plain.rows if r["suppressed"])
     assert page.locator(f"{HEX_PATHS}.tm-a-suppressed").count() == withheld > 0
     assert "登记纳税人数" in page.locator("#analysis-legend-title").inner_text()
