@@ -126,3 +126,34 @@ def test_the_analysts_map_withholds_what_the_leaders_map_shows(tiny_warehouse):
         assert f"{t('metric.n_high_risk', 'zh')}：—" in card and f"{t('metric.n_taxpayers', 'zh')}：1" in card
     finally:
         context.configure(previous)
+
+
+def test_the_area_is_the_parent_of_the_coarsest_cells():
+    """At res 7 the parents (res 6) are not published but the area's total is: a small cell alone
+    under its res-6 parent would be the total minus the other cells, so one more cell is withheld."""
+    lonely = h3.latlng_to_cell(22.60, 113.70, 7)
+    far = [c for c in h3.grid_ring(lonely, 12) if h3.cell_to_parent(c, 6) != h3.cell_to_parent(lonely, 6)][:2]
+    rows = [{"h3": lonely, "n_taxpayers": 1, "tax_paid_12m": 10.0},
+            {"h3": far[0], "n_taxpayers": 40, "tax_paid_12m": 400.0},
+            {"h3": far[1], "n_taxpayers": 30, "tax_paid_12m": 300.0}]
+    plain = {r["h3"]: r["suppressed"] for r in disclosure.suppress(rows, 7, K)}
+    assert list(plain.values()).count(None) == 2  # the groups alone leave the lonely cell recoverable
+    area = {r["h3"]: r["suppressed"] for r in disclosure.suppress(rows, 7, K, area=True)}
+    assert area == {lonely: "primary", far[1]: "secondary", far[0]: None}
+
+
+@pytest.mark.parametrize("k", [3, 10, 40])
+def test_no_area_total_minus_the_coarsest_cells_gives_one(small_wh, k):
+    """The district's and each street's published total (the runs' area figures) minus their res-7
+    cells leave two or more withheld cells, or none."""
+    from taxmap.data import Scope, analysis
+
+    streets = [r["street_code"] for r in small_wh.query("select street_code from stg_streets")]
+    for scope in [REGION, *(Scope(frozenset({s})) for s in streets)]:
+        rows = analysis.hex_table(small_wh, scope, 7, k=k).rows
+        withheld = [r for r in rows if r["suppressed"] and r["n_taxpayers"]]
+        assert len(withheld) != 1, (scope, withheld)
+        # the map decides the same (it reads every res-7 cell of the area, whatever is in view)
+        some = [r for r in hexes.hex_cells(small_wh, scope, 7, None) if r["n_taxpayers"] or r["n_units"]][:3]
+        mapped = {r["h3"]: r["suppressed"] for r in hexes.protected_cells(small_wh, scope, 7, some, k=k)}
+        assert mapped == {r["h3"]: r["suppressed"] for r in rows if r["h3"] in mapped}

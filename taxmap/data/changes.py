@@ -210,4 +210,4 @@ def _withheld(rows: list[dict], side: str, res: int, k: int, also: set[str]) -> 
     cell of the area holding its taxpayers)."""
     held = [{"h3": r["h3"], "n_taxpayers": r[f"n_taxpayers_{side}"], "tax_paid_12m": r[f"tax_paid_{side}"]}
             for r in rows if r[f"n_taxpayers_{side}"]]
-    return {r["h3"]: r["suppressed"] for r in disclosure.suppress(held, res, k, also)}
+    return {r["h3"]: r["suppressed"] for r in disclosure.suppress(held, res, k, also, res == hexes.RESOLUTIONS[0])}

@@ -7,7 +7,9 @@ recovered by subtracting its published siblings from their parent cell (one reso
 which can be exported too) — so wherever a parent holds exactly one withheld cell with taxpayers,
 the sibling with the fewest taxpayers is withheld as well, until no parent holds exactly one. The
 same rule applies at every resolution, so a parent total minus its published children always leaves
-the sum of two or more withheld cells, never one taxpayer's figure."""
+the sum of two or more withheld cells, never one taxpayer's figure. At the coarsest resolution (7),
+whose parents are not published, the area itself is the parent: its total is (the runs' figures
+per area, the big screen), so the area never holds exactly one withheld cell either."""
 
 from __future__ import annotations
 
@@ -41,10 +43,13 @@ def split_cells(parts: dict[str, dict[str, int]], k: int = DEFAULT_K) -> set[str
             if len([n for n in streets.values() if n]) > 1 and any(0 < n < k for n in streets.values())}
 
 
-def suppress(rows: list[dict], res: int, k: int = DEFAULT_K, also: set[str] | frozenset[str] = frozenset()) -> list[dict]:
+def suppress(rows: list[dict], res: int, k: int = DEFAULT_K, also: set[str] | frozenset[str] = frozenset(),
+             area: bool = False) -> list[dict]:
     """``rows`` (one per cell: ``h3``, ``n_taxpayers`` and metrics) with the sensitive metrics set to
     None where withheld, and ``suppressed`` ("primary", "secondary" or None) on each row. ``also``:
-    cells to withhold as primary whatever their count (a filtered cell whose complement is small)."""
+    cells to withhold as primary whatever their count (a filtered cell whose complement is small).
+    ``area``: ``rows`` are every cell of an area whose total is published (the coarsest resolution,
+    whose own parents are not), so the area is one more group: never exactly one cell withheld in it."""
     out = [dict(r) for r in rows]
     for r in out:
         small = 0 < (r.get("n_taxpayers") or 0) < k or (r["h3"] in also and r.get("n_taxpayers"))
@@ -60,6 +65,12 @@ def suppress(rows: list[dict], res: int, k: int = DEFAULT_K, also: set[str] | fr
                 open_ = [r for r in members if not r["suppressed"]]
                 if open_:
                     min(open_, key=lambda r: (r["n_taxpayers"], r["h3"]))["suppressed"] = "secondary"
+    if area:
+        held = [r for r in out if r.get("n_taxpayers")]
+        if len([r for r in held if r["suppressed"]]) == 1:
+            open_ = [r for r in held if not r["suppressed"]]
+            if open_:
+                min(open_, key=lambda r: (r["n_taxpayers"], r["h3"]))["suppressed"] = "secondary"
     for r in out:
         if r["suppressed"]:
             for metric in SENSITIVE:

@@ -237,12 +237,17 @@ def protected_cells(wh: Warehouse, scope: Scope, res: int, rows: list[dict], fil
     else the district's cell minus the streets' parts would give them). ``period``: the rows carry
     ``tax_paid_period`` (hex_cells), withheld exactly like ``tax_paid_12m``. ``complete``: ``rows`` are
     every cell of the scope holding a taxpayer or a unit (a whole area's table), so their sibling
-    groups are already whole and the figures are not read again."""
+    groups are already whole and the figures are not read again. At the coarsest resolution the whole
+    area is a group too (its total is published), so every cell of the area is read there."""
     if not rows:
         return rows
     filters = filters or Filters()
     view = {r["h3"] for r in rows}
-    family = sorted({c for cell in view for c in h3.cell_to_children(h3.cell_to_parent(cell, res - 1), res)})
+    area = res == RESOLUTIONS[0]  # the coarsest: the area's total is its parent (disclosure.suppress)
+    if area:
+        family = cells_in_view(wh, res, None)
+    else:
+        family = sorted({c for cell in view for c in h3.cell_to_children(h3.cell_to_parent(cell, res - 1), res)})
     full = rows if complete else _cell_rows(wh, scope, res, family, filters, period)
     also: set[str] = set()
     if filters.on_taxpayers:
@@ -250,7 +255,7 @@ def protected_cells(wh: Warehouse, scope: Scope, res: int, rows: list[dict], fil
         also = {r["h3"] for r in full if 0 < everyone.get(r["h3"], 0) - (r["n_taxpayers"] or 0) < k}
     if scope.street_codes is not None:  # narrowed to streets: cells shared with a street holding few
         also |= street_split_cells(wh, res, [r["h3"] for r in full if r.get("n_taxpayers")], filters, k)
-    return [r for r in disclosure.suppress(full, res, k, also) if r["h3"] in view]
+    return [r for r in disclosure.suppress(full, res, k, also, area) if r["h3"] in view]
 
 
 def street_split_cells(wh: Warehouse, res: int, cells: list[str], filters: Filters, k: int) -> set[str]:
