@@ -36,6 +36,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "analysis.map_metric": {"zh": "地图指标", "en": "Map metric"},
     "analysis.compare": {"zh": "批次对比（基准批次）", "en": "Compare with an earlier run"},
     "analysis.compare_none": {"zh": "不对比：本批次统计", "en": "No comparison: this run's statistics"},
+    "analysis.period_reversed": {"zh": "起始月份 {first} 晚于截止月份 {last}，请重新选择。",
+                                 "en": "The first month {first} is after the last month {last}: choose again."},
     "analysis.compare_single": {"zh": "仅有一次 ETL 批次，暂无可对比批次", "en": "One ETL run only: nothing to compare yet"},
     "analysis.compare_hint": {"zh": "选择基准批次后，表格与地图为本批次相对基准批次的变化：新增、消失、迁入、迁出税源与税款、风险变化。",
                               "en": "With a base run chosen, the table and map show what changed since it: new, "

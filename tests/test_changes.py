@@ -483,3 +483,14 @@ def test_a_street_cannot_be_subtracted_from_the_district_comparison(small_two_ru
             small = [run for run in (first, second) if 0 < counts.get((cell, unknown[0], run), 0) < k]
             assert not small, f"street {unknown[0]} in {cell}: fewer than {k} taxpayers in {small}"
     assert attempts > 5
+
+
+def test_the_page_says_a_reversed_period_in_its_language(app_two_runs):
+    client = app_two_runs["server"].test_client()
+    assert login(client, ensure_user("changes.page", "analyst")).status_code == 302
+    for lang, words in (("zh", "晚于截止月份"), ("en", "is after the last month")):
+        out = post_callback(client, ["analysis-grid.rowData"],
+                            {"analysis-res.value": 8, "analysis-metrics.value": ["n_taxpayers", "tax_paid_12m"],
+                             "analysis-period-from.value": "2025-06", "analysis-period-to.value": "2025-02"},
+                            "analysis-period-to.value", {"analysis-lang.data": lang})
+        assert words in str(out["analysis-rule"]["children"]) and out["analysis-grid"]["rowData"] == []

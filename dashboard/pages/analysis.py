@@ -31,14 +31,17 @@ HEX_STYLE = {"variable": "taxmap.analysis.hexStyle"}  # assets/taxmap_analysis.j
 SUPPRESSED_SWATCH = "tm-swatch tm-a-hatch"
 
 
-def _period(period_from: str | None, period_to: str | None) -> tuple[str, str] | None:
+def _period(period_from: str | None, period_to: str | None, lang: str = "zh") -> tuple[str, str] | None:
     """The chosen months: none chosen is the last 12 months (None); one end alone runs to the first or
-    last month there is."""
+    last month there is. The months come from the warehouse's list, so the one mistake left to say
+    in the page's language is a reversed span."""
     if not period_from and not period_to:
         return None
     available = analysis.periods(context.warehouse())
     first = period_from or (available[0] if available else "")
     last = period_to or (available[-1] if available else "")
+    if first > last:
+        raise ValueError(t("analysis.period_reversed", lang).format(first=first, last=last))
     return first, last
 
 
@@ -57,7 +60,7 @@ def _table(street: str | None, res, metrics: list[str] | None, filter_values=(No
                                      filters=analysis.make_filters(**chosen), k=context.settings().disclosure_k)
     return analysis.hex_table(context.warehouse(), scope, int(res or 8),
                               metrics=tuple(m for m in analysis.METRICS if m in (metrics or DEFAULT_METRICS)),
-                              filters=analysis.make_filters(**chosen), period=_period(period_from, period_to),
+                              filters=analysis.make_filters(**chosen), period=_period(period_from, period_to, lang),
                               k=context.settings().disclosure_k)
 
 
