@@ -213,7 +213,7 @@ def install(server: flask.Flask, get_settings: Callable[[], Settings], get_wareh
         key = ("stats", str(wh.path), wh.identity(), scope, res, metrics, filters, months, settings.disclosure_k)
         try:
             table = tables.get(key, lambda: analysis.hex_table(wh, scope, res, metrics=metrics, filters=filters,
-                                                               k=settings.disclosure_k, **_period_kw(months)))
+                                                               k=settings.disclosure_k, period=months))
         except ValueError as exc:  # what only the warehouse can tell: e.g. months it does not hold
             raise _bad("period" if str(exc).startswith("period") else "res", str(exc)) from exc
         return cells_response(user, table, scope, fmt, lang, page, size, "hex-stats",
@@ -306,7 +306,3 @@ def install(server: flask.Flask, get_settings: Callable[[], Settings], get_wareh
         if flask.request.path.startswith(PREFIX):
             response.headers["Cache-Control"] = "no-store"
         return response
-
-
-def _period_kw(months: tuple[str, str] | None) -> dict:
-    return {"period": months} if months else {}

@@ -209,10 +209,6 @@ def hideout(metric: str, breaks: list[float] | None) -> dict:
             "negative": changes_layer.DECREASE_COLORS, "signed": metric in hex_layer.SIGNED}
 
 
-def _format(metric: str, value, lang: str) -> str:
-    return hex_layer.format_value(metric, value, lang)
-
-
 def _metric_name(metric: str, lang: str) -> str:
     return analysis.COLUMNS[metric][0 if lang == "zh" else 1]
 
@@ -221,7 +217,7 @@ def _tooltip(row: dict, metrics: list[str], k: int | None, lang: str) -> str:
     lines = [f"<b>{t('map.cell', lang)} {row['h3']}</b>"]
     if row.get("suppressed"):
         lines.append(t(f"analysis.suppressed_{row['suppressed']}", lang).format(k=k))
-    lines += [f"{_metric_name(m, lang)}：{_format(m, row.get(m), lang)}" for m in metrics]
+    lines += [f"{_metric_name(m, lang)}：{hex_layer.format_value(m, row.get(m), lang)}" for m in metrics]
     return "<br>".join(lines)
 
 

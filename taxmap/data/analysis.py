@@ -199,6 +199,12 @@ class HexTable:
         return text
 
 
+def _head(cell: str, res: int) -> dict:
+    """A table row's first columns: the cell, its resolution and its centre (WGS84, 6 decimals)."""
+    lat, lng = h3.cell_to_latlng(cell)
+    return {"h3": cell, "res": res, "lng": round(lng, 6), "lat": round(lat, 6)}
+
+
 def _stamp(value) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value is not None else "—"
 
@@ -235,14 +241,7 @@ def hex_table(wh: Warehouse, scope: Scope, res: int, *, metrics: tuple[str, ...]
     if k is not None:
         rows = hexes.protected_cells(wh, scope, res, rows, filters, k, period, complete=True)
     columns = ["h3", "res", "lng", "lat", *chosen, *(["suppressed"] if k is not None else [])]
-    out = []
-    for r in rows:
-        lat, lng = h3.cell_to_latlng(r["h3"])
-        row = {"h3": r["h3"], "res": res, "lng": round(lng, 6), "lat": round(lat, 6)}
-        row.update({m: r.get(m) for m in chosen})
-        if k is not None:
-            row["suppressed"] = r.get("suppressed")
-        out.append(row)
+    out = [{**_head(r["h3"], res), **{c: r.get(c) for c in columns[4:]}} for r in rows]
     run = latest_run(wh)
     return HexTable(out, columns, res, k, run["run_id"] if run else None, run["finished_at"] if run else None,
                     period, filters if filters.on_taxpayers else None)
@@ -262,10 +261,6 @@ def change_table(wh: Warehouse, scope: Scope, res: int, base: str, run: str | No
     rows = changes.change_rows(wh, scope, res, base_row["run_id"], run_row["run_id"], filters, k)
     chosen = [m for m in changes.METRICS if m in metrics]
     columns = ["h3", "res", "lng", "lat", *chosen, *(["suppressed"] if k is not None else [])]
-    out = []
-    for r in rows:
-        lat, lng = h3.cell_to_latlng(r["h3"])
-        out.append({"h3": r["h3"], "res": res, "lng": round(lng, 6), "lat": round(lat, 6),
-                    **{c: r[c] for c in columns[4:]}})
+    out = [{**_head(r["h3"], res), **{c: r[c] for c in columns[4:]}} for r in rows]
     return HexTable(out, columns, res, k, run_row["run_id"], run_row["finished_at"], None,
                     filters if filters.on_taxpayers else None, base_row["run_id"], base_row["finished_at"])

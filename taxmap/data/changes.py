@@ -4,8 +4,9 @@ over 12 months, mean risk and high-risk count. Read from ``etl_run_taxpayers`` (
 taxpayers, kept for the newest etl.pipeline.TAXPAYER_HISTORY_RUNS runs), so any two kept runs compare.
 
 Disclosure control (docs/analysis.md): each run's cells are suppressed exactly as that run's own table
-would be (taxmap.data.disclosure over the complete sibling groups of the area, with the complement
-rule under a taxpayer filter); a cell withholds every sensitive figure of both runs and their change
+would be (taxmap.data.disclosure over the complete sibling groups of the area, the area itself at
+resolution 7, the complement rule under a taxpayer filter and the shared-cell rule for a table narrowed
+to streets); a cell withholds every sensitive figure of both runs and their change
 when either run withholds it. Within a sibling group each run withholds no cell or two or more cells
 with taxpayers, so their union does too: a parent's published total (or change) minus its published
 children never gives one cell's figure."""
@@ -177,12 +178,10 @@ def change_rows(wh: Warehouse, scope: Scope, res: int, base: str, run: str,
 def _split(wh: Warehouse, run_id: str, res: int, filters: hexes.Filters, k: int) -> set[str]:
     """The run's cells at ``res`` that a table narrowed to streets withholds (disclosure.split_cells)."""
     filter_sql, filter_params = filters.taxpayer_sql("t")
-    parts: dict[str, dict[str, int]] = {}
-    for r in wh.query(f"""select h3_10, street_code, count(*) as n from etl_run_taxpayers as t
-                          where run_id = ? and {filter_sql} group by all""", [run_id, *filter_params]):
-        cell = parts.setdefault(h3.cell_to_parent(r["h3_10"], res), {})
-        cell[r["street_code"]] = cell.get(r["street_code"], 0) + r["n"]
-    return disclosure.split_cells(parts, k)
+    counts = wh.query(f"""select h3_10, street_code, count(*) as n from etl_run_taxpayers as t
+                          where run_id = ? and {filter_sql} group by all""", [run_id, *filter_params])
+    return disclosure.split_cells(
+        ((h3.cell_to_parent(r["h3_10"], res), r["street_code"], r["n"]) for r in counts), k)
 
 
 def _row(r: dict, declared_from: bool, declared_to: bool) -> dict:

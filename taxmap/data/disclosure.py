@@ -14,6 +14,7 @@ per area, the big screen), so the area never holds exactly one withheld cell eit
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import h3
 
@@ -33,12 +34,15 @@ def rule_text(k: int, lang: str = "zh") -> str:
             "published cells gives one taxpayer's figures.")
 
 
-def split_cells(parts: dict[str, dict[str, int]], k: int = DEFAULT_K) -> set[str]:
-    """Cells that a table narrowed to some streets must withhold: ``parts`` gives each cell's taxpayers
-    per street (over the whole region). A cell shared by streets where one street holds fewer than
-    ``k`` of them would give that street's few away as the whole cell (the district's table) minus the
-    other streets' parts (their tables), so every narrowed table withholds it; the district's own
-    table publishes it (one equation, two or more unknowns)."""
+def split_cells(counts: Iterable[tuple[str, str | None, int]], k: int = DEFAULT_K) -> set[str]:
+    """Cells that a table narrowed to some streets must withhold: ``counts`` gives taxpayers per
+    (cell, street) over the whole region (repeated pairs add up). A cell shared by streets where one
+    street holds fewer than ``k`` of them would give that street's few away as the whole cell (the
+    district's table) minus the other streets' parts (their tables), so every narrowed table
+    withholds it; the district's own table publishes it (one equation, two or more unknowns)."""
+    parts: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    for cell, street, n in counts:
+        parts[cell][street] += n
     return {cell for cell, streets in parts.items()
             if len([n for n in streets.values() if n]) > 1 and any(0 < n < k for n in streets.values())}
 
@@ -60,20 +64,21 @@ def suppress(rows: list[dict], res: int, k: int = DEFAULT_K, also: set[str] | fr
             if r.get("n_taxpayers"):
                 groups[h3.cell_to_parent(r["h3"], res - 1)].append(r)
         for members in groups.values():
-            withheld = [r for r in members if r["suppressed"]]
-            if len(withheld) == 1:
-                open_ = [r for r in members if not r["suppressed"]]
-                if open_:
-                    min(open_, key=lambda r: (r["n_taxpayers"], r["h3"]))["suppressed"] = "secondary"
+            _second(members)
     if area:
-        held = [r for r in out if r.get("n_taxpayers")]
-        if len([r for r in held if r["suppressed"]]) == 1:
-            open_ = [r for r in held if not r["suppressed"]]
-            if open_:
-                min(open_, key=lambda r: (r["n_taxpayers"], r["h3"]))["suppressed"] = "secondary"
+        _second([r for r in out if r.get("n_taxpayers")])
     for r in out:
         if r["suppressed"]:
             for metric in SENSITIVE:
                 if metric in r:
                     r[metric] = None
     return out
+
+
+def _second(members: list[dict]) -> None:
+    """Where a group whose total is published holds exactly one withheld cell, withhold its open cell
+    with the fewest taxpayers too (secondary suppression)."""
+    if len([r for r in members if r["suppressed"]]) == 1:
+        open_ = [r for r in members if not r["suppressed"]]
+        if open_:
+            min(open_, key=lambda r: (r["n_taxpayers"], r["h3"]))["suppressed"] = "secondary"

@@ -264,12 +264,10 @@ def street_split_cells(wh: Warehouse, res: int, cells: list[str], filters: Filte
     if not cells:
         return set()
     filter_sql, filter_params = filters.taxpayer_sql("t")
-    parts: dict[str, dict[str, int]] = {}
-    for r in wh.query(f"""select h3_{res} as h3, street_code, count(*) as n from map_taxpayers as t
+    counts = wh.query(f"""select h3_{res} as h3, street_code, count(*) as n from map_taxpayers as t
                           where {filter_sql} and h3_{res} in (select unnest(?)) group by all""",
-                      [*filter_params, cells]):
-        parts.setdefault(r["h3"], {})[r["street_code"]] = r["n"]
-    return disclosure.split_cells(parts, k)
+                      [*filter_params, cells])
+    return disclosure.split_cells(((r["h3"], r["street_code"], r["n"]) for r in counts), k)
 
 
 def cell_polygon(cell: str) -> list[list[float]]:
