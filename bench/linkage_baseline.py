@@ -85,7 +85,8 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 # The linkage's models in etl_run_stages (features, exact links, Splink, one-to-one, the mart).
-LINKAGE_MODELS = ("int_link_names", "int_link_unit_rings", "int_link_units", "int_link_taxpayers",
+LINKAGE_MODELS = ("int_link_names", "int_link_texts", "int_link_keys", "int_link_unit_rings", "int_link_units",
+                  "int_link_taxpayers", "link_model_levels",
                   "int_unit_links_fixed", "link_scores", "int_unit_links_resolved", "unit_links")
 RADIUS_M = 500.0
 METRIC_CRS = "EPSG:32650"  # UTM 50N: Shenzhen

@@ -26,9 +26,10 @@ import pyarrow as pa
 
 import taxmap
 from etl import db, geo, runner
+from etl.linkage import model as link_model
 from etl.linkage import models as linkage_models
 from etl.risk import models as risk_models
-from etl.read import InputError, Manifest, SourceFile, read_inputs, read_manifest
+from etl.read import DELIMITER_NAMES, InputError, Manifest, SourceFile, read_inputs, read_manifest
 from etl.schema import SOURCES
 
 WAREHOUSE_NAME = "warehouse.duckdb"
@@ -60,6 +61,10 @@ class SourceCount:
     rows_staged: int
     rows_rejected: int
     quality_issues: int
+    # for the run summary: rejected rows per reason, quality issues per code, a CSV's column separator
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    issue_codes: dict[str, int] = field(default_factory=dict)
+    delimiter: str | None = None
 
 
 @dataclass
@@ -72,6 +77,13 @@ class RunResult:
     seconds: float = 0.0
     # risk indicators this run could not compute: code → the inputs it lacked
     skipped_indicators: dict[str, list[str]] = field(default_factory=dict)
+    # how the linkage model was trained: method ('labels', 'em', 'shipped'), n_labels, warnings
+    linkage: dict = field(default_factory=dict)
+
+    @property
+    def shipped_model(self) -> bool:
+        """The run linked with the shipped parameters (the last resort): `taxmap etl` exits 3."""
+        return self.linkage.get("method") == "shipped"
 
 
 Progress = Callable[[runner.Timing, int, int], None]
@@ -192,9 +204,12 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
             skipped = dict(con.execute(
                 "select code, missing_inputs from risk_indicators where status = 'skipped' order by code").fetchall())
             stages = [read_timing, *result.timings]
+            method, n_labels, link_warnings = con.execute(
+                "select training_method, n_labels, warnings from link_model where pass = 'local'").fetchone()
+            linkage = {"method": method, "n_labels": n_labels, "warnings": list(link_warnings or [])}
             finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts,
-                              stages, history)
+                              stages, history, linkage["warnings"])
             published = [m.name for m in runner.build_order(models) if keep_intermediate or not m.ephemeral]
             published += list(RUN_TABLES)
             for name in published:
@@ -211,7 +226,7 @@ def _run(input_dir: Path, out_dir: Path, started: float, started_at: dt.datetime
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
     return RunResult(run_id=run_id, warehouse=target, sources=counts, stages=stages,
-                     seconds=time.perf_counter() - started, skipped_indicators=skipped)
+                     seconds=time.perf_counter() - started, skipped_indicators=skipped, linkage=linkage)
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:
@@ -249,6 +264,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile], manif
         "risk_high_score": manifest.risk_high_score,
         "risk_medium_score": manifest.risk_medium_score,
         "linkage_backend": linkage_backend,
+        "link_local_grams": link_model.LOCAL_GRAMS,
+        "link_wide_max_df": link_model.WIDE_MAX_DF,
+        "link_address_max_df": link_model.ADDRESS_MAX_DF,
         "taxpayers_have_position": {"lng", "lat"} <= files["taxpayers"].present_columns,
     }
     for name, value in variables.items():
@@ -277,6 +295,12 @@ def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile],
     """Rows read, staged, rejected and repaired per source; staged + rejected must equal read."""
     rejected = dict(con.execute("select source, count(*) from rejects group by source").fetchall())
     issues = dict(con.execute("select source, count(*) from quality_issues group by source").fetchall())
+    reasons: dict[str, dict[str, int]] = {}
+    for source, reason, n in con.execute("select source, reason, count(*) from rejects group by all").fetchall():
+        reasons.setdefault(source, {})[reason] = n
+    codes: dict[str, dict[str, int]] = {}
+    for source, issue, n in con.execute("select source, issue, count(*) from quality_issues group by all").fetchall():
+        codes.setdefault(source, {})[issue] = n
     counts = []
     for name, staged_table in STAGED_TABLES.items():
         file = files.get(name)
@@ -285,12 +309,13 @@ def _account(con: duckdb.DuckDBPyConnection, files: dict[str, SourceFile],
         if staged + rejected.get(name, 0) != read:
             raise runner.ModelError(f"{name}: staged {staged} + rejected {rejected.get(name, 0)} != read {read}")
         counts.append(SourceCount(name, file.path.name if file else None, file.encoding if file else None,
-                                  read, staged, rejected.get(name, 0), issues.get(name, 0)))
+                                  read, staged, rejected.get(name, 0), issues.get(name, 0),
+                                  reasons.get(name, {}), codes.get(name, {}), file.delimiter if file else None))
     return counts
 
 
 def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerprint, manifest, counts, stages,
-                      history) -> None:
+                      history, warnings: list[str]) -> None:
     runs, run_sources, run_stages, run_kpis, run_taxpayers = history
     con.execute(
         """
@@ -299,7 +324,9 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
             input_dir varchar, input_fingerprint varchar, taxmap_version varchar, region_name varchar,
             survey_start date, survey_end date,
             rows_read map(varchar, bigint), rows_staged map(varchar, bigint), rows_rejected map(varchar, bigint),
-            quality_issues map(varchar, bigint), seconds double
+            quality_issues map(varchar, bigint), seconds double,
+            -- what users must read before trusting the run (the linkage model's training, docs/linkage.md)
+            warnings varchar[]
         )
         """
     )
@@ -336,13 +363,13 @@ def _write_run_tables(con, run_id, started_at, finished_at, input_dir, fingerpri
             con.execute(f"insert into {table} by name select * from _previous")
             con.unregister("_previous")
     con.execute(
-        "insert into etl_runs values (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into etl_runs values (?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id, started_at, finished_at, str(input_dir.resolve()), fingerprint, taxmap.__version__,
             manifest.region_name, manifest.survey_start, manifest.survey_end,
             {c.source: c.rows_read for c in counts}, {c.source: c.rows_staged for c in counts},
             {c.source: c.rows_rejected for c in counts}, {c.source: c.quality_issues for c in counts},
-            (finished_at - started_at).total_seconds(),
+            (finished_at - started_at).total_seconds(), warnings,
         ],
     )
     con.executemany(
@@ -393,6 +420,43 @@ def discover_models() -> dict[str, runner.Model]:
                            sources={f"raw_{s}" for s in SOURCES})
 
 
+# More than this share of a source's rows rejected: the summary says so loudly (the run still succeeds:
+# bad rows never fail it, docs/etl-rules.md), naming the commonest reasons.
+REJECTED_SHARE_WARNING = 0.5
+
+
+def run_notes(result: RunResult) -> list[str]:
+    """Lines for what the run repaired or refused wholesale: read it before trusting the warehouse.
+
+    ``WARNING:`` lines: most of a source's rows rejected; a file's lng/lat columns read swapped.
+    ``note:`` lines: identifiers normalised, a CSV separated by something other than commas."""
+    lines = []
+    for c in result.sources:
+        file = c.file or c.source
+        if c.rows_read and c.rows_rejected > REJECTED_SHARE_WARNING * c.rows_read:
+            top = sorted(c.reject_reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            why = ", ".join(f"{reason} {n}" for reason, n in top)
+            lines.append(f"WARNING: {file}: {c.rows_rejected} of {c.rows_read} rows rejected "
+                         f"({c.rows_rejected / c.rows_read:.0%}; {why}); {c.rows_staged} staged: see the rejects "
+                         f"table before using this warehouse")
+        swapped = c.issue_codes.get("lng_lat_swapped", 0)
+        if swapped:
+            lines.append(f"WARNING: {file}: the lng (经度) and lat (纬度) columns are swapped; {swapped} staged "
+                         f"position(s) read as (lat, lng) (quality issue lng_lat_swapped)")
+        normalised = c.issue_codes.get("id_normalised", 0)
+        if normalised:
+            lines.append(f"note: {file}: {normalised} taxpayer id(s) normalised: spaces removed, full-width made "
+                         f"half-width, upper case (quality issue id_normalised)")
+        if c.delimiter not in (None, ","):
+            lines.append(f"note: {file}: read as {DELIMITER_NAMES[c.delimiter]}-separated")
+    return lines
+
+
+def linkage_notes(result: RunResult) -> list[str]:
+    """``WARNING: linkage:`` lines: the model was not learned from this run's labels (docs/linkage.md)."""
+    return [f"WARNING: linkage: {w}" for w in result.linkage.get("warnings", [])]
+
+
 def run_summary(result: RunResult) -> str:
     if result.skipped:
         return f"input unchanged since run {result.run_id}: nothing to do (use --force to rebuild)"
@@ -406,6 +470,8 @@ def run_summary(result: RunResult) -> str:
             by_input.setdefault(", ".join(missing), []).append(code)
         lines.append(f"risk: {len(result.skipped_indicators)} indicator(s) skipped for missing input")
         lines.extend(f"  no {inputs}: {', '.join(codes)}" for inputs, codes in sorted(by_input.items()))
+    lines.extend(run_notes(result))
+    lines.extend(linkage_notes(result))
     return "\n".join(lines)
 
 

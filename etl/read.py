@@ -53,6 +53,7 @@ class SourceFile:
     present_columns: frozenset[str] = field(default_factory=frozenset)
     query: str | None = None
     rows_read: int = 0
+    delimiter: str | None = None  # a CSV's column separator (docs/etl-rules.md, Reading)
 
     def __post_init__(self) -> None:
         if self.table is not None:
@@ -199,10 +200,10 @@ def normalise_coord_sys(value: str) -> str | None:
 
 def read_tabular(path: Path, source: Source) -> SourceFile:
     suffix = path.suffix.lower()
-    encoding = None
+    encoding = delimiter = None
     try:
         if suffix == ".csv":
-            table, encoding = _read_csv(path, source)
+            table, encoding, delimiter = _read_csv(path, source)
         elif suffix == ".parquet":
             return _parquet_source(path, source)
         else:
@@ -211,7 +212,9 @@ def read_tabular(path: Path, source: Source) -> SourceFile:
         raise
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise InputError(f"{path.name}: cannot be read ({_short(exc)})") from None
-    return _finish(path, source, table, encoding)
+    out = _finish(path, source, table, encoding)
+    out.delimiter = delimiter
+    return out
 
 
 def _short(exc: BaseException) -> str:
@@ -219,8 +222,49 @@ def _short(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
+# A byte-order mark names the encoding outright (Excel's "Unicode text" is UTF-16 LE with one).
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# Column separators a CSV export may use (Excel writes ';' where ',' is the decimal mark, '\t' for
+# "Unicode text"); the header decides which one the file uses.
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+HEADER_CHARS = 1 << 16
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: NUL bytes (never in UTF-8 or GB18030 text) on one parity only."""
+    sample = data[:4096]
+    if b"\x00" not in sample:
+        return None
+    odd = sample[1::2].count(0)
+    even = sample[0::2].count(0)
+    if odd >= 9 * even and odd:
+        return "utf-16-le"
+    if even >= 9 * odd and even:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, path: Path) -> tuple[str, str, bytes]:
-    """(encoding, text, the same text as UTF-8 bytes without BOM): UTF-8 first, else GB18030."""
+    """(encoding, text, the same text as UTF-8 bytes without BOM): UTF-16 when a BOM (or the NUL bytes of
+    ASCII characters) says so, else UTF-8, else GB18030."""
+    for bom, name in _UTF16_BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(name)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path.name}: starts with a {name.upper()} byte-order mark but is not valid {name.upper()} "
+                    f"(undecodable bytes at offset {exc.start + len(bom)}); save it as UTF-8"
+                ) from None
+            return name, text, text.encode("utf-8")
+    guessed = _utf16_without_bom(data)
+    if guessed is not None and len(data) % 2 == 0:
+        try:
+            text = data.decode(guessed)
+            return guessed, text, text.encode("utf-8")
+        except UnicodeDecodeError:
+            pass
     try:
         text = data.decode("utf-8-sig")
         bom = data.startswith(b"\xef\xbb\xbf")
@@ -236,11 +280,34 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, bytes]:
         ) from None
 
 
-def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
+def _sniff_delimiter(text: str, path: Path, source: Source) -> tuple[str, list[str]]:
+    """The separator whose split of the header row names the most contract columns (ties: the comma
+    first), and that header row (cells trimmed)."""
+    aliases = source.aliases
+    head = text[:HEADER_CHARS]  # the header row, without copying a large file four times
+    best: tuple[int, str, list[str]] | None = None
+    for delimiter in DELIMITERS:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(head), delimiter=delimiter), [])]
+        known = len({aliases[h] for h in header if h in aliases})
+        if best is None or known > best[0]:
+            best = (known, delimiter, header)
+    assert best is not None
+    known, delimiter, header = best
+    if known == 0 and len(header) == 1:
+        others = [DELIMITER_NAMES[d] for d in DELIMITERS if d in header[0]]
+        hint = f" (it holds {', '.join(others)} characters)" if others else ""
+        raise InputError(
+            f"{path.name}: no known column in the header row{hint}; "
+            f"separate the columns with a comma, semicolon, tab or pipe and use the contract's column names"
+        )
+    return delimiter, header
+
+
+def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str, str]:
     encoding, text, utf8 = _decode(path.read_bytes(), path)
     if not text.strip():
         raise InputError(f"{path.name}: the file is empty (expected a header row)")
-    header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
+    delimiter, header = _sniff_delimiter(text, path, source)
     names = [f"c{i}" for i in range(len(header))]
     invalid: list[object] = []
 
@@ -252,7 +319,8 @@ def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
         table = pacsv.read_csv(
             io.BytesIO(utf8),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid,
+                                             newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False
             ),
@@ -260,11 +328,11 @@ def _read_csv(path: Path, source: Source) -> tuple[pa.Table, str]:
     except pa.ArrowInvalid:
         invalid.append(None)
     if not invalid:
-        return table.rename_columns(header), encoding
+        return table.rename_columns(header), encoding, delimiter
     # Arrow cannot say where a malformed row was: take the exact, slower path.
-    rows = list(csv.reader(io.StringIO(text)))[1:]
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[1:]
     rows = [r for r in rows if r]  # csv yields [] for a blank line
-    return _rows_to_table(header, rows, source), encoding
+    return _rows_to_table(header, rows, source), encoding, delimiter
 
 
 def _parquet_source(path: Path, source: Source) -> SourceFile:

@@ -230,6 +230,10 @@ REJECT_REASONS = {
 
 # Repairs recorded in quality_issues.issue (a row can have several).
 QUALITY_ISSUES = {
+    "id_normalised": "纳税人识别号/统一社会信用代码已规范化（去空格、全角转半角、转大写） / id normalised (spaces removed, "
+                     "full-width to half-width, upper case)",
+    "lng_lat_swapped": "经度与纬度列颠倒，已按（纬度, 经度）读取 / the file's lng and lat columns were swapped: read as "
+                       "(lat, lng)",
     "position_missing": "坐标为空，按无坐标入库 / position empty, kept without a position",
     "position_unparseable": "坐标不是数字，按无坐标入库 / position not a number, kept without a position",
     "position_out_of_range": "坐标超出范围，按无坐标入库 / position out of range, kept without a position",

@@ -10,10 +10,15 @@ from pathlib import Path
 def _cmd_generate(args: argparse.Namespace) -> int:
     from taxmap.demo import generate
 
-    summary = generate(scale=args.scale, seed=args.seed, out=Path(args.out))
+    summary = generate(scale=args.scale, seed=args.seed, out=Path(args.out), profile=args.profile, region=args.region)
     for key, value in summary.items():
         print(f"{key}: {value}")
     return 0
+
+
+# `taxmap etl` published, but its linkage could train no model on the region's own data
+# (docs/linkage.md, training): a scheduler must not take it for a clean run.
+EXIT_SHIPPED_MODEL = 3
 
 
 def _cmd_etl(args: argparse.Namespace) -> int:
@@ -45,6 +50,10 @@ def _cmd_etl(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(run_summary(result))
+    if result.shipped_model and not args.allow_shipped_model:
+        print("taxmap etl: published, but linked with the shipped demo parameters (see the WARNING lines); "
+              "exit 3 (pass --allow-shipped-model to accept it)", file=sys.stderr)
+        return EXIT_SHIPPED_MODEL
     return 0
 
 
@@ -391,6 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write a demo region in the data contract's format")
     gen.add_argument("--scale", choices=["small", "baoan", "shenzhen"], default="small")
+    gen.add_argument("--region", choices=["baoan", "yiwu"], default=None,
+                     help="the region (default: the scale's own; yiwu: 浙江省义乌市, for testing on another province)")
+    gen.add_argument("--profile", choices=["demo", "random"], default="demo",
+                     help="the data's habits: the demo's, or a noise profile drawn from the seed (truth/profile.json)")
     gen.add_argument("--seed", type=int, default=20261124)
     gen.add_argument("--out", required=True, help="output folder (gets input/ and truth/)")
     gen.set_defaults(func=_cmd_generate)
@@ -400,6 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     etl.add_argument("--out", required=True, help="output folder; gets warehouse.duckdb")
     etl.add_argument("--force", action="store_true", help="rebuild even when the input is unchanged")
     etl.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    etl.add_argument("--allow-shipped-model", action="store_true",
+                     help="exit 0 even when the linkage falls back to the shipped demo parameters (default: exit 3)")
     etl.add_argument("--keep-intermediate", action="store_true",
                      help="also publish the intermediate tables (staged declarations, checks) for an audit")
     etl.add_argument("--linkage-backend", choices=["duckdb", "spark"], default=None,

@@ -81,6 +81,8 @@ class Works:
     encodings: dict = field(default_factory=dict)  # etl_run_sources.encoding per source
     files: dict = field(default_factory=dict)  # etl_run_sources.file per source (None: absent)
     staged: tuple = ()  # Staged / Near checks
+    # the run summary's "WARNING: …" and "note: …" lines, exactly (… stands for any text): none by default
+    summary: tuple = ()
 
     def rows_read(self) -> dict[str, int]:
         return {**TINY_ROWS, **self.read}
@@ -113,9 +115,9 @@ def read_csv(folder: Path, name: str) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def csv_text(header: list[str], rows: list[list]) -> str:
+def csv_text(header: list[str], rows: list[list], delimiter: str = ",") -> str:
     buf = _Buffer()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
     w.writerow(header)
     w.writerows(rows)
     return buf.text
@@ -129,8 +131,9 @@ class _Buffer:
         self.text += s
 
 
-def write_csv(folder: Path, name: str, header: list[str], rows: list[list], encoding: str = "utf-8") -> None:
-    (folder / name).write_bytes(csv_text(header, rows).encode(encoding))
+def write_csv(folder: Path, name: str, header: list[str], rows: list[list], encoding: str = "utf-8",
+              delimiter: str = ",") -> None:
+    (folder / name).write_bytes(csv_text(header, rows, delimiter).encode(encoding))
 
 
 def edit_csv(name: str, edit: Callable[[list[str], list[list[str]]], None]) -> Breaker:
@@ -238,14 +241,17 @@ def unit_at(row: int, lng: float, lat: float, /, **values) -> Breaker:
     return set_cells("grid_units.csv", row, lng=glng, lat=glat, **values)
 
 
-def recode(name: str, encoding: str, *, chinese_headers: bool = False) -> Breaker:
-    """Rewrite a CSV in another encoding (and with the Chinese alias headers)."""
+def recode(name: str, encoding: str, *, chinese_headers: bool = False, delimiter: str = ",",
+           bom: bytes = b"") -> Breaker:
+    """Rewrite a CSV in another encoding (and with the Chinese alias headers, another separator, a BOM)."""
 
     def breaker(folder: Path) -> None:
         header, rows = read_csv(folder, name)
         if chinese_headers:
             header = [CHINESE[Path(name).stem][h] for h in header]
-        write_csv(folder, name, header, rows, encoding=encoding)
+        write_csv(folder, name, header, rows, encoding=encoding, delimiter=delimiter)
+        if bom:
+            (folder / name).write_bytes(bom + (folder / name).read_bytes())
 
     return breaker
 
@@ -498,6 +504,46 @@ def _swap(name: str, row: int) -> Breaker:
         r[header.index("lng")], r[header.index("lat")] = r[header.index("lat")], r[header.index("lng")]
 
     return edit_csv(name, edit)
+
+
+def swap_columns(name: str) -> Breaker:
+    """Every row's lng and lat cells exchanged: the export wrote 纬度 under 经度 and back."""
+
+    def edit(header, rows):
+        i, j = header.index("lng"), header.index("lat")
+        for r in rows:
+            r[i], r[j] = r[j], r[i]
+
+    return edit_csv(name, edit)
+
+
+def swap_headers(name: str) -> Breaker:
+    """The Chinese headers, with 经度 and 纬度 exchanged (each column keeps its numbers)."""
+
+    def breaker(folder: Path) -> None:
+        header, rows = read_csv(folder, name)
+        aliases = {**CHINESE[Path(name).stem], "lng": "纬度", "lat": "经度"}
+        write_csv(folder, name, [aliases[h] for h in header], rows)
+
+    return breaker
+
+
+def fullwidth(text: str) -> str:
+    """Digits and letters as their full-width forms (what an IME in full-width mode types)."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def messy_taxpayer_ids(folder: Path) -> None:
+    """Taxpayer ids as other bureaus' exports write them; row 6 repeats row 4's id in lower case, padded."""
+
+    def edit(header, rows):
+        rows[0][0] = rows[0][0].lower()
+        rows[1][0] = " " + rows[1][0][:6] + "\u3000" + rows[1][0][6:12] + " " + rows[1][0][12:] + "\u3000"
+        rows[2][0] = fullwidth(rows[2][0])
+        rows.append(list(rows[3]))
+        rows[5][0] = "\u3000 " + rows[3][0].lower() + " "
+
+    edit_csv("taxpayers.csv", edit)(folder)
 
 
 # --- the cases ------------------------------------------------------------------------------------------------
@@ -859,7 +905,9 @@ CASES: list[Case] = [
                staged=(Staged("select task_id, result_code from stg_task_results order by source_row",
                               [("RW-5", "not_found"), ("RW-6", "verified_operating")]),
                        # a result naming an unknown taxpayer fixes no link
-                       Staged("select method = 'verified' from unit_links where record_id = 'R002'", [(False,)])))),
+                       Staged("select method = 'verified' from unit_links where record_id = 'R002'", [(False,)])),
+               summary=("WARNING: task_results.csv: 4 of 6 rows rejected (67%; result_unknown 2, missing_key 1, "
+                        "verified_at_unparseable 1); 2 staged: see the rejects table before using this warehouse",))),
     Case("task_results_xlsx_merged_title", task_results_xlsx,
          Works(read={"task_results": 1}, files={"task_results": "task_results.xlsx"},
                staged=(Staged("select task_id, record_id, result, verified_at, officer_id from stg_task_results",
@@ -872,6 +920,115 @@ CASES: list[Case] = [
          Works(issues=issues(("officers", 2, "T001", "role_unknown")),
                staged=(Staged("select officer_id, role, role_raw from stg_officers where officer_id = 'T001'",
                               [("T001", None, "队长")]),))),
+    # --- other bureaus' export habits ---
+    # 经度/纬度 columns swapped: detected per file (most positions fit the region only as (lat, lng)), read the
+    # other way round, each repaired row says so, and the summary warns.
+    Case("grid_units_lng_lat_columns_swapped", swap_columns("grid_units.csv"),
+         Works(issues=issues(*[("grid_units", i, f"R00{i}", "lng_lat_swapped") for i in range(1, 6)]),
+               staged=(Near("select lng, lat from stg_grid_units where record_id = 'R001'", *R001_WGS84),
+                       Staged("select count(*) from unit_links where method = 'uscc'", [(3,)])),
+               summary=("WARNING: grid_units.csv: the lng (经度) and lat (纬度) columns are swapped; 5 staged "
+                        "position(s) read as (lat, lng) (quality issue lng_lat_swapped)",)),
+         subprocess=True),
+    # the file's orientation is decided once: a row written the right way round in a swapped file is rejected,
+    # as a swapped row is in a right file (grid_unit_swapped_lat_lng)
+    Case("grid_units_lng_lat_columns_swapped_one_row_not", chain(swap_columns("grid_units.csv"),
+                                                                 _swap("grid_units.csv", 2)),
+         Works(rejects=rejects(("grid_units", 2, "R002", "position_out_of_range")),
+               issues=issues(*[("grid_units", i, f"R00{i}", "lng_lat_swapped") for i in (1, 3, 4, 5)]),
+               summary=("WARNING: grid_units.csv: the lng (经度) and lat (纬度) columns are swapped; 4 staged "
+                        "position(s) read as (lat, lng) (quality issue lng_lat_swapped)",))),
+    Case("taxpayers_lng_lat_headers_swapped", swap_headers("taxpayers.csv"),
+         Works(issues=issues(*[("taxpayers", i, U[i], "lng_lat_swapped") for i in range(1, 6)]),
+               staged=(Staged("select taxpayer_id, lng, lat, street_code from stg_taxpayers order by source_row",
+                              [(uscc(s), lng, lat, "440306001" if lng < 113.87 else "440306002")
+                               for s, _, _, lng, lat in tiny.TAXPAYERS]),),
+               summary=("WARNING: taxpayers.csv: the lng (经度) and lat (纬度) columns are swapped; 5 staged "
+                        "position(s) read as (lat, lng) (quality issue lng_lat_swapped)",))),
+    Case("grid_units_all_outside_region",
+         chain(*[unit_at(i, 114.30 + i / 100, 22.70) for i in range(1, 6)]),
+         Works(rejects=rejects(*[("grid_units", i, f"R00{i}", "outside_region") for i in range(1, 6)]),
+               summary=("WARNING: grid_units.csv: 5 of 5 rows rejected (100%; outside_region 5); 0 staged: see the "
+                        "rejects table before using this warehouse",))),
+    # Identifiers normalised before the duplicate check and the joins: whitespace (inner, full-width) removed,
+    # full-width made half-width, upper case; record_key is the normalised id, taxpayer_id_raw as read.
+    Case("taxpayer_ids_lower_case_padded_full_width", messy_taxpayer_ids,
+         # record_key is the id as written (the data contract), the cell's ends trimmed
+         Works(read={"taxpayers": 6},
+               rejects=rejects(("taxpayers", 6, U[4].lower(), "duplicate_key")),
+               issues=issues(("taxpayers", 1, U[1].lower(), "id_normalised"),
+                             ("taxpayers", 2, U[2][:6] + "\u3000" + U[2][6:12] + " " + U[2][12:], "id_normalised"),
+                             ("taxpayers", 3, fullwidth(U[3]), "id_normalised")),
+               staged=(Staged("select taxpayer_id, taxpayer_id_raw from stg_taxpayers order by source_row",
+                              [(U[1], U[1].lower()), (U[2], U[2][:6] + "\u3000" + U[2][6:12] + " " + U[2][12:]),
+                               (U[3], fullwidth(U[3])), (U[4], U[4]), (U[5], U[5])]),
+                       Staged("select record_id, taxpayer_id from unit_links where method = 'uscc' order by 1",
+                              [("R001", U[1]), ("R003", U[3]), ("R004", U[4])]),
+                       Staged("select count(*) from fct_taxpayer_declarations where tax_paid_12m > 0", [(3,)])),
+               summary=("note: taxpayers.csv: 3 taxpayer id(s) normalised: spaces removed, full-width made "
+                        "half-width, upper case (quality issue id_normalised)",))),
+    Case("grid_unit_uscc_lower_case_spaced", set_cells("grid_units.csv", 1, uscc=U[1][:8] + " " + U[1][8:].lower()),
+         Works(issues=issues(("grid_units", 1, "R001", "id_normalised")),
+               staged=(Staged("select uscc, uscc_raw from stg_grid_units where record_id = 'R001'",
+                              [(U[1], U[1][:8] + " " + U[1][8:].lower())]),
+                       Staged("select taxpayer_id, method from unit_links where record_id = 'R001'", [(U[1], "uscc")])),
+               summary=("note: grid_units.csv: 1 taxpayer id(s) normalised: spaces removed, full-width made "
+                        "half-width, upper case (quality issue id_normalised)",))),
+    Case("declarations_taxpayer_id_lower_case_and_duplicate",
+         chain(set_cells("declarations.csv", 1, taxpayer_id=U[1].lower()),
+               append_copy("declarations.csv", 2, taxpayer_id=fullwidth(U[1]).lower())),
+         Works(read={"declarations": 37},
+               rejects=rejects(("declarations", 37, fullwidth(U[1]).lower(), "duplicate_key")),
+               issues=issues(("declarations", 1, U[1], "id_normalised")),
+               staged=(Staged(f"select count(*) from stg_declarations where taxpayer_id = '{U[1]}'", [(12,)]),),
+               summary=("note: declarations.csv: 1 taxpayer id(s) normalised: spaces removed, full-width made "
+                        "half-width, upper case (quality issue id_normalised)",))),
+    Case("task_results_taxpayer_id_lower_case",
+         task_results([["RW-1", "", U[5][:9] + " " + U[5][9:].lower(), "已注销", "2026-03-11", "T001", ""]]),
+         Works(read={"task_results": 1}, issues=issues(("task_results", 1, U[5], "id_normalised")),
+               staged=(Staged("select kind, taxpayer_id from discrepancies_resolved", [("not_found", U[5])]),),
+               summary=("note: task_results.csv: 1 taxpayer id(s) normalised: spaces removed, full-width made "
+                        "half-width, upper case (quality issue id_normalised)",))),
+    # Column separators: the header row decides (comma, semicolon, tab, pipe).
+    Case("grid_units_semicolon_separated", recode("grid_units.csv", "utf-8", delimiter=";"),
+         Works(staged=(Near("select lng, lat from stg_grid_units where record_id = 'R001'", *R001_WGS84),
+                       Staged("select record_id, unit_name from stg_grid_units order by 1",
+                              [(rid, name) for rid, _, name, *_ in tiny.UNITS])),
+               summary=("note: grid_units.csv: read as semicolon-separated",)),
+         subprocess=True),
+    Case("grid_units_semicolon_separated_malformed_row",  # the exact (slow) path splits at semicolons too
+         chain(recode("grid_units.csv", "utf-8", delimiter=";"),
+               edit_lines("grid_units.csv", lambda ls: [*ls[:3], ls[3] + ";多余", *ls[4:]])),
+         Works(rejects=rejects(("grid_units", 3, "R003", "malformed_row")),
+               staged=(Staged("select record_id from stg_grid_units order by 1",
+                              [("R001",), ("R002",), ("R004",), ("R005",)]),),
+               summary=("note: grid_units.csv: read as semicolon-separated",))),
+    Case("taxpayers_pipe_separated_gb18030",
+         recode("taxpayers.csv", "gb18030", chinese_headers=True, delimiter="|"),
+         Works(encodings={"taxpayers": "gb18030"}, staged=(Staged(TP, TINY_NAMES),),
+               summary=("note: taxpayers.csv: read as pipe-separated",))),
+    Case("grid_units_colon_separated",
+         lambda f: (f / "grid_units.csv").write_text((f / "grid_units.csv").read_text("utf-8").replace(",", ":"),
+                                                     encoding="utf-8"),
+         Fails("grid_units.csv", "grid_units.csv: no known column in the header row; separate the columns with a "
+                                 "comma, semicolon, tab or pipe and use the contract's column names")),
+    # UTF-16: Excel's "Unicode text" (UTF-16 LE with BOM, tab-separated), and UTF-16 BE with BOM.
+    Case("taxpayers_excel_unicode_text",
+         recode("taxpayers.csv", "utf-16-le", chinese_headers=True, delimiter="\t", bom=b"\xff\xfe"),
+         Works(encodings={"taxpayers": "utf-16-le"},
+               staged=(Staged(TP, TINY_NAMES),
+                       Staged(f"select legal_rep, reg_address, lng from stg_taxpayers where taxpayer_id = '{U[3]}'",
+                              [("张三", "宝安区测试路3号", 113.875)])),
+               summary=("note: taxpayers.csv: read as tab-separated",)),
+         subprocess=True),
+    Case("grid_units_utf16_be_bom", recode("grid_units.csv", "utf-16-be", bom=b"\xfe\xff"),
+         Works(encodings={"grid_units": "utf-16-be"},
+               staged=(Near("select lng, lat from stg_grid_units where record_id = 'R001'", *R001_WGS84),))),
+    Case("taxpayers_utf16_bom_odd_bytes",
+         lambda f: (f / "taxpayers.csv").write_bytes(b"\xff\xfe" + (f / "taxpayers.csv").read_text("utf-8")
+                                                     .encode("utf-16-le")[:-1]),
+         Fails("taxpayers.csv", "taxpayers.csv: starts with a UTF-16-LE byte-order mark but is not valid UTF-16-LE "
+                                "(undecodable bytes at offset …); save it as UTF-8")),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"

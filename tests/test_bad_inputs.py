@@ -49,7 +49,8 @@ def corpus_out(tmp_path_factory) -> Path:
     """The OUT folder every case runs into, holding a good warehouse before the first case."""
     out = tmp_path_factory.mktemp("corpus") / "out"
     good = write_tiny_region(tmp_path_factory.mktemp("good") / "input")
-    assert main(["etl", "--input", str(good), "--out", str(out), "--quiet"]) == 0
+    # the tiny region is too small to train a linkage model of its own (tests/test_linkage.py checks the warning)
+    assert main(["etl", "--input", str(good), "--out", str(out), "--quiet", "--allow-shipped-model"]) == 0
     PUBLISHED_RUNS.append(_newest_run(out))
     return out
 
@@ -132,7 +133,7 @@ def _check_fails(case: Case, input_dir: Path, out: Path, capsys, child: bool) ->
 def _check_works(case: Case, input_dir: Path, out: Path, capsys, child: bool) -> None:
     expect: Works = case.expect
     code, stdout, stderr = _run_cli(["etl", "--input", str(input_dir), "--out", str(out), "--quiet", "--force",
-                                     "--keep-intermediate"],
+                                     "--keep-intermediate", "--allow-shipped-model"],
                                     capsys, child)
     assert code == 0, stderr
     assert stderr == ""
@@ -141,6 +142,14 @@ def _check_works(case: Case, input_dir: Path, out: Path, capsys, child: bool) ->
     run_id = match.group(1)
     PUBLISHED_RUNS.append(run_id)
     _assert_only_warehouse(out)
+    # The summary's warnings and notes: exactly the expected ones (a clean case has none), besides the
+    # linkage's: the tiny region is too small to train on, and the summary always says so.
+    assert any(line.startswith("WARNING: linkage: ") for line in stdout.splitlines()), stdout
+    notes = [line for line in stdout.splitlines()
+             if line.startswith(("WARNING: ", "note: ")) and not line.startswith("WARNING: linkage: ")]
+    assert len(notes) == len(expect.summary), notes
+    for pattern in expect.summary:
+        assert any(_expected_message(pattern, input_dir).fullmatch(line) for line in notes), (pattern, notes)
 
     assert _newest_run(out) == run_id
     spatial = any(getattr(check, "spatial", False) for check in expect.staged)

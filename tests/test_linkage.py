@@ -68,9 +68,15 @@ def test_review_band_is_kept_for_officers(wh):
     assert flagged == wh.execute("select count(distinct record_id) from link_reviews").fetchone()[0]
 
 
-def test_model_is_trained_on_the_run(wh):
-    trained, = wh.execute("select bool_and(trained_this_run) from link_model").fetchone()
-    assert trained
+def test_model_is_trained_on_the_run_from_its_own_labels(wh):
+    trained, method, labels, recall = wh.execute(
+        "select trained_this_run, training_method, n_labels, prior_recall from link_model where pass = 'local'").fetchone()
+    assert trained and method == "labels"
+    exact = wh.execute("select count(*) from unit_links where method = 'uscc'").fetchone()[0]
+    assert labels == exact > 1000
+    assert 0.05 < recall < 1
+    levels = wh.execute("select count(*), count(distinct comparison) from link_model_levels where pass = 'local'").fetchone()
+    assert levels[1] == len(model.COMPARISONS) and levels[0] > 20
 
 
 def test_discrepancy_details_read_as_chinese_sentences(wh):
@@ -96,7 +102,7 @@ def test_explanation_adds_up_to_the_stored_score(wh):
     assert e["match_probability"] == pytest.approx(stored, abs=1e-9)
     total = e["prior_weight"] + sum(c["match_weight"] for c in e["comparisons"])
     assert total == pytest.approx(e["match_weight"], abs=1e-6)
-    assert {c["comparison"] for c in e["comparisons"]} == {"name", "address", "distance", "category", "uscc"}
+    assert {c["comparison"] for c in e["comparisons"]} == set(model.COMPARISONS)
     assert all(c["level"] for c in e["comparisons"])
     assert "名称" in explain.format_explanation(e)
 
@@ -127,7 +133,8 @@ def _features(sql_side: str, names: list[tuple[str, str]]):
     from etl.linkage.features import int_link_names
 
     con = duckdb.connect()
-    con.execute("create table stg_streets as select '宝安区' as district_name, '西乡街道' as street_name")
+    con.execute("create table stg_streets as select '440306' as district_code, '宝安区' as district_name, "
+                "'西乡街道' as street_name")
     rows = ", ".join(f"('{i}', '{n}', '{a}')" for i, (n, a) in enumerate(names))
     con.execute(f"create table stg_taxpayers as select * from (values {rows}) t(taxpayer_id, name, reg_address)")
     con.execute("create table stg_grid_units as select * from (values ('u', '阿强五金', '宝安区西乡街道鹤洲路1号')) "
@@ -160,12 +167,16 @@ def test_address_parts(tmp_path):
                    ("共乐路", "252", "4", 1, None), ("塘下涌路", "4", "F", 1, "108")]
 
 
-def test_tiny_region_falls_back_to_shipped_parameters(tiny_warehouse):
+def test_tiny_region_falls_back_to_shipped_parameters_loudly(tiny_warehouse):
     from etl.db import connect
 
     con = connect(str(tiny_warehouse), read_only=True)
     try:
         assert con.execute("select bool_or(trained_this_run) from link_model").fetchone()[0] is False
+        method, warnings = con.execute(
+            "select training_method, warnings from link_model where pass = 'local'").fetchone()
+        assert method == "shipped"
+        assert any("shipped parameters" in w for w in warnings), warnings
         prior = con.execute("select model_json::json ->> 'probability_two_random_records_match' from link_model "
                             "where pass = 'local'").fetchone()[0]
         assert 0 < float(prior) <= 0.5

@@ -123,7 +123,9 @@ def test_spark_links_a_street_as_duckdb_does(spark, street_sample: Path, tmp_pat
 FEATURE_TYPES = {"name_core": "varchar", "name_fold": "varchar", "name_k2": "varchar", "addr_road": "varchar",
                  "addr_number": "varchar", "addr_building": "varchar", "addr_floor": "integer",
                  "addr_room": "varchar", "addr_key": "varchar", "category": "varchar", "uscc": "varchar",
-                 "lng": "double", "lat": "double", "h3_block": "varchar[]"}
+                 "lng": "double", "lat": "double", "h3_block": "varchar[]", "name_df": "bigint", "rare_df": "bigint",
+                 "coslat": "double", "h3_9": "varchar", "local_keys": "varchar[]", "wide_keys": "varchar[]",
+                 "name_grams": "varchar[]"}
 
 
 def _features(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: list[dict], nulls: tuple[str, ...] = ()):
@@ -151,19 +153,24 @@ def _features(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: list[d
 UNITS = [
     {"record_id": "U1", "name_core": "伟华", "name_fold": "伟华", "name_k2": "伟华", "addr_road": "宝民一路",
      "addr_number": "235", "addr_key": "宝民一路#235", "addr_floor": 5, "addr_room": "506", "category": "零售",
-     "lng": 113.8821, "lat": 22.5521, "h3_block": ["89411cac417ffff", "89411cac41bffff"]},
+     "lng": 113.8821, "lat": 22.5521, "coslat": 0.9239, "h3_block": ["89411cac417ffff", "89411cac41bffff"],
+     "name_df": 0, "rare_df": 1, "local_keys": ["a:宝民一路#235"], "wide_keys": ["w:伟华", "n:伟华"]},
     {"record_id": "U2", "name_core": "鸿运餐饮", "name_fold": "鸿运餐饮", "name_k2": "鸿运", "addr_road": "共乐路",
      "addr_number": "252", "addr_key": "共乐路#252", "category": "餐饮", "uscc": "91440306MA5000002D",
-     "lng": 113.8851, "lat": 22.5651, "h3_block": ["89411cac6b7ffff"]},
+     "lng": 113.8851, "lat": 22.5651, "coslat": 0.9238, "h3_block": ["89411cac6b7ffff"],
+     "name_df": 0, "rare_df": 1, "local_keys": ["a:共乐路#252"], "wide_keys": ["w:鸿运", "n:鸿运餐饮"]},
     {"record_id": "U3", "name_core": "无名小店", "name_fold": "无名小店", "name_k2": "无名", "category": "零售",
-     "lng": 113.8751, "lat": 22.5551, "h3_block": ["89411cac423ffff"]},
+     "lng": 113.8751, "lat": 22.5551, "coslat": 0.9238, "h3_block": ["89411cac423ffff"],
+     "name_df": 0, "rare_df": 0, "local_keys": ["89411cac423ffff:无名"], "wide_keys": ["n:无名小店"]},
 ]
 TAXPAYERS = [
     {"taxpayer_id": "T1", "name_core": "伟华科技", "name_fold": "伟华科技", "name_k2": "伟华", "addr_road": "宝民一路",
      "addr_number": "235", "addr_key": "宝民一路#235", "addr_floor": 5, "addr_room": "506", "category": "零售",
-     "uscc": "91440306MA5000001A"},
+     "uscc": "91440306MA5000001A", "name_df": 1, "rare_df": 1, "local_keys": ["a:宝民一路#235"],
+     "wide_keys": ["w:伟华", "n:伟华科技"]},
     {"taxpayer_id": "T2", "name_core": "鸿运餐厅", "name_fold": "鸿运餐厅", "name_k2": "鸿运", "addr_road": "共乐路",
-     "addr_number": "252", "addr_key": "共乐路#252", "category": "餐饮", "uscc": "91440306MA5000002D"},
+     "addr_number": "252", "addr_key": "共乐路#252", "category": "餐饮", "uscc": "91440306MA5000002D",
+     "name_df": 1, "rare_df": 1, "local_keys": ["a:共乐路#252"], "wide_keys": ["w:鸿运", "n:鸿运餐厅"]},
 ]
 
 
@@ -256,4 +263,4 @@ def test_etl_on_spark_says_what_is_missing(lacking, tiny_input: Path, tmp_path: 
     assert not (tmp_path / "out" / "warehouse.duckdb").exists()
     # the option overrides the setting
     assert cli.main(["etl", "--input", str(tiny_input), "--out", str(tmp_path / "out"), "--quiet",
-                     "--linkage-backend", "duckdb"]) == 0
+                     "--linkage-backend", "duckdb", "--allow-shipped-model"]) == 0

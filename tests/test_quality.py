@@ -245,3 +245,25 @@ def test_a_clean_run_and_no_warehouse_say_so(client, tiny_warehouse, tmp_path):
         assert "taxmap etl" in _text(quality.layout(lang="en"))
     finally:
         context.configure(previous)
+
+
+def test_a_linkage_fallback_is_on_the_quality_page_and_above_the_map(client, wh):
+    """The quality region is tiny: its linkage falls back to the shipped parameters, and the leader sees it
+    on /quality (the 匹配模型 card with every warning) and as a red line above the command map."""
+    from dashboard.pages import home
+
+    info = q.linkage_model(wh)
+    assert info["training_method"] == "shipped" and q.linkage_degraded(info)
+    page = _page(client)
+    card = _text(_find(page, "q-linkage"))
+    assert "随软件提供的示范区参数" in card and "shipped parameters" in card
+    assert "tm-q-alarm" in _find(page, "q-linkage")["props"]["className"]
+    warning = home._linkage_warning(context.warehouse(), "zh")
+    assert warning and "示范区参数" in _text(warning[0])
+    assert "demo region" in _text(home._linkage_warning(context.warehouse(), "en")[0])
+
+
+def test_a_model_trained_on_labels_raises_no_alarm():
+    assert not q.linkage_degraded({"training_method": "labels", "warnings": []})
+    assert q.linkage_degraded({"training_method": "labels", "warnings": ["only 120 exact-USCC links"]})
+    assert not q.linkage_degraded(None)

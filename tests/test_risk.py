@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from etl import runner
+from etl.coords import wgs84_to_gcj02
 from etl.db import connect
 from etl.pipeline import run_etl, run_summary
 from etl.risk import catalogue, registry
@@ -329,3 +330,216 @@ def test_the_thresholds_set_the_levels(tmp_path):
     assert levels[uscc(6)] == "low" and scores[uscc(6)] == 0
     assert all(levels[t] == "high" for t, s in scores.items() if s >= 5)
 
+
+
+# --- absolute rules: hand-made taxpayers, one per rule, and a whole industry under-declaring ---------
+
+# Codes added with the absolute rules (docs/risk.md, "Absolute rules beside the peers"); each fires on
+# its crafted taxpayer below and on none of the clean ones.
+ABSOLUTE = {
+    # code: the crafted taxpayer it must fire on
+    "INV08": 11, "INV09": 12, "INV10": 13, "INV11": 14,
+    "DEC07": 15, "DEC08": 16, "DEC09": 17, "DEC10": 18, "DEC11": 19, "DEC12": 20, "DEC13": 21,
+    "TB05": 22, "TB06": 23, "TB07": 24, "TB08": 25,
+    "PAY03": 26, "PAY04": 27,
+    "REG05": 28, "REG06": 29, "REG07": 30,
+    "OPS05": 31, "OPS06": 32, "OPS07": 33,
+    "REL05": 34, "REL06": 36,
+}
+CLEAN = (9, 10)  # a small-scale shop and a general manufacturer, both trading normally beside their units
+INDUSTRY = range(100, 135)  # 35 general electronics makers that all under-declare alike
+NEAR = (113.872, 22.552)  # inside grid 4403060020001, which the survey covered (unit R003)
+TRADES = {"39": "制造", "51": "批发", "65": "信息技术"}  # the grid worker's trade word for the registered industry
+
+
+def _crafted_region(folder: Path) -> Path:
+    """The tiny region's streets, grids, officers and manifest, with taxpayers made one per absolute rule
+    (ABSOLUTE), two clean ones (CLEAN) and a whole industry under-declaring (INDUSTRY)."""
+    write_tiny_region(folder)
+    taxpayers: list[dict] = []
+    units: list[tuple] = []
+    declarations: list[list] = []
+
+    def taxpayer(serial: int, *, kind: str = "一般纳税人", industry: str = "3982", entity: str = "企业",
+                 status: str = "正常", rating: str = "B", reg_date: str = "2020-01-01", operating: bool = True,
+                 phone: str | None = None, rep_id: str | None = None, address: str | None = None) -> None:
+        lng, lat = NEAR[0] + (serial % 40) * 0.0002, NEAR[1] + (serial // 40) * 0.0002
+        taxpayers.append({"taxpayer_id": uscc(serial), "name": f"深圳市测试{serial}号有限公司", "legal_rep": "张三",
+                          "legal_rep_id": rep_id or f"440306199001{serial:05d}X",
+                          "phone": phone or f"1380000{serial:04d}",
+                          "reg_address": address or f"宝安区测试路{serial}号", "industry_code": industry,
+                          "industry_name": "测试行业", "taxpayer_type": kind, "entity_type": entity,
+                          "reg_date": reg_date, "status": status, "credit_rating": rating, "street_code": "",
+                          "lng": f"{lng:.6f}", "lat": f"{lat:.6f}", "coord_sys": "WGS84"})
+        if operating:
+            glng, glat = wgs84_to_gcj02(lng, lat)
+            units.append((f"U{serial:03d}", "4403060020001", f"测试{serial}号", uscc(serial), f"测试路{serial}号", "",
+                          f"{float(glng):.7f}", f"{float(glat):.7f}", "GCJ02", "在营", TRADES.get(industry[:2], "零售"),
+                          "2026-03-01 10:00:00", "W001"))
+
+    def vat(serial: int, sales, payable, invoice_out, invoice_in, paid=None, months=MONTHS) -> None:
+        for i, period in enumerate(months):
+            row = [v(i) if callable(v) else v for v in (sales, payable, invoice_out, invoice_in)]
+            p = paid(i) if callable(paid) else (row[1] if paid is None else paid)
+            declarations.append([uscc(serial), period, "增值税", row[0], row[1], p, row[2], row[3]])
+
+    # clean: a small-scale shop under the exemption, a general manufacturer at a 5 % VAT burden
+    taxpayer(9, kind="小规模纳税人", industry="5212", entity="个体工商户", rating="A")
+    vat(9, 40000, 0, 20000, 10000)
+    taxpayer(10, rating="A")
+    vat(10, lambda i: 500000 + 1000 * i, 26000, 475000, 300000)
+    for period in ("2025-12", "2026-03", "2026-06", "2026-09"):  # and its quarterly income tax
+        declarations.append([uscc(10), period, "企业所得税", 1500000, 20000, 20000, "", ""])
+    # one per rule
+    taxpayer(11, industry="5179")  # INV08: purchases 1.7 x sales all year
+    vat(11, 200000, 0, 190000, 340000)
+    taxpayer(12)  # INV09: invoices 1.5 x the declared sales
+    vat(12, 100000, 4000, 150000, 60000)
+    taxpayer(13)  # INV10: 90 % of the year's invoices in one month
+    vat(13, lambda i: 2000000 if i == 11 else 20000, lambda i: 100000 if i == 11 else 1000,
+        lambda i: 2000000 if i == 11 else 20000, lambda i: 1200000 if i == 11 else 12000)
+    taxpayer(14)  # INV11: CNY 1.2 m invoiced, nothing paid
+    vat(14, 100000, 5000, 100000, 60000, paid=0)
+    taxpayer(15, operating=False, rep_id="440306199001SHELLX")  # DEC07: 正常, twelve zero returns, not found
+    vat(15, 0, 0, 0, 0)
+    taxpayer(16)  # DEC08: operating, every other month a zero return
+    vat(16, lambda i: 0 if i % 2 == 0 else 50000, lambda i: 0 if i % 2 == 0 else 2000,
+        lambda i: 0 if i % 2 == 0 else 45000, lambda i: 0 if i % 2 == 0 else 30000)
+    taxpayer(17)  # DEC09: zero returns in months it received invoices
+    vat(17, lambda i: 0 if i in (3, 4, 5) else 80000, lambda i: 0 if i in (3, 4, 5) else 3000,
+        lambda i: 0 if i in (3, 4, 5) else 70000, 40000)
+    taxpayer(18)  # DEC10: zero VAT returns, income-tax revenue every quarter
+    vat(18, 0, 0, 0, 0)
+    for period in ("2026-03", "2026-06", "2026-09"):
+        declarations.append([uscc(18), period, "企业所得税", 300000, 0, 0, "", ""])
+    taxpayer(19, kind="小规模纳税人", industry="5212")  # DEC11: an open company declaring CNY 2,000 a month
+    vat(19, 2000, 0, 0, 0)
+    taxpayer(20, industry="6513")  # DEC12: the same sales every month
+    vat(20, 100000, 6000, 90000, 20000)
+    taxpayer(21, kind="小规模纳税人", industry="5212")  # DEC13: sales kept just under CNY 100,000
+    vat(21, 95000, 0, 60000, 20000)
+    taxpayer(22, industry="3989")  # TB05: VAT burden 0.2 % against the 2 % line of electronics
+    vat(22, 500000, 1000, 480000, 250000)
+    taxpayer(23, industry="6513")  # TB06: sales and no VAT in 8 months
+    vat(23, 200000, lambda i: 0 if i < 8 else 5000, 190000, 150000)
+    taxpayer(24, kind="小规模纳税人", industry="5212")  # TB07: CNY 150,000 a month, no VAT
+    vat(24, 150000, 0, 100000, 20000)
+    taxpayer(25, industry="5179")  # TB08: CNY 8 m of income-tax revenue, no income tax, VAT burden 0.3 %
+    vat(25, 700000, 2000, 650000, 600000)
+    for period in ("2025-12", "2026-03", "2026-06", "2026-09"):
+        declarations.append([uscc(25), period, "企业所得税", 2000000, 0, 0, "", ""])
+    taxpayer(26)  # PAY03: a fifth paid in five months
+    vat(26, 100000, 5000, 95000, 60000, paid=lambda i: 1000 if i < 5 else 5000)
+    taxpayer(27, status="注销", operating=False)  # PAY04: deregistered owing CNY 36,000
+    vat(27, 100000, 3000, 95000, 60000, paid=0)
+    taxpayer(28, operating=False)  # REG05: not found, CNY 1.2 m invoiced
+    vat(28, 100000, 4000, 100000, 60000)
+    for serial in (29, *range(41, 50)):  # REG06: ten taxpayers at one door and room
+        taxpayer(serial, address="宝安区集中路1号101室")
+    vat(29, 100000, 4000, 95000, 60000)
+    taxpayer(30, reg_date="2026-05-01", operating=False, rep_id="440306199001SHELLX")  # REG07 (and REL06's)
+    taxpayer(31, status="注销", operating=False)  # OPS05: deregistered, sales in the last 3 months
+    vat(31, lambda i: 50000 if i >= 9 else 0, 0, lambda i: 50000 if i >= 9 else 0, 0)
+    taxpayer(32, status="非正常", operating=False)  # OPS06: abnormal, invoicing in the last 3 months
+    vat(32, 0, 0, lambda i: 80000 if i >= 9 else 0, 0)
+    taxpayer(33, operating=False)  # OPS07: 正常, no return at all, not found
+    for serial in (34, 35):  # REL05: one door, one phone
+        taxpayer(serial, phone="13912345678", address="宝安区合伙路8号")
+        vat(serial, 100000, 4000, 95000, 60000)
+    taxpayer(36, rep_id="440306199001SHELLX")  # REL06: its legal representative's other two are nowhere
+    vat(36, 100000, 4000, 95000, 60000)
+    for serial in INDUSTRY:  # the whole industry: VAT burden 0.3 %, invoices 1.3 x and purchases 1.8 x sales
+        taxpayer(serial, industry="3982", operating=False)
+        base = 300000 + 1000 * serial
+        vat(serial, lambda i, b=base: b + 10 * i, lambda i, b=base: 0.003 * (b + 10 * i), 1.3 * base, 1.8 * base)
+
+    with (folder / "taxpayers.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(taxpayers[0]))
+        w.writeheader()
+        w.writerows(taxpayers)
+    with (folder / "grid_units.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(units)
+    with (folder / "declarations.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["taxpayer_id", "period", "tax_type", "sales_amount", "tax_payable", "tax_paid",
+                    "invoice_out_amount", "invoice_in_amount"])
+        w.writerows(declarations)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    base = tmp_path_factory.mktemp("crafted-risk")
+    result = run_etl(_crafted_region(base / "input"), base / "out")
+    con = connect(str(result.warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def _fired(con, code: str) -> set[str]:
+    return {r[0] for r in con.execute("select taxpayer_id from risk_indicator_hits where code = ?", [code]).fetchall()}
+
+
+@pytest.mark.parametrize("code", sorted(ABSOLUTE))
+def test_each_absolute_rule_fires_on_its_case_and_not_on_clean_taxpayers(crafted, code):
+    fired = _fired(crafted, code)
+    assert uscc(ABSOLUTE[code]) in fired, code
+    assert not fired & {uscc(s) for s in CLEAN}, code
+    reasons = crafted.execute("select reason_zh, reason_en from risk_indicator_hits where code = ? and taxpayer_id = ?",
+                              [code, uscc(ABSOLUTE[code])]).fetchone()
+    for text in reasons:  # every placeholder filled with the taxpayer's own figures
+        assert text and "—" not in text and "{" not in text, (code, text)
+
+
+def test_the_absolute_rules_are_in_the_library_with_their_threshold_source():
+    library = {i.code: i for i in registry.indicators()}
+    assert len(library) >= 60
+    for code in ABSOLUTE:
+        text = library[code].path.read_text(encoding="utf-8")
+        assert "-- threshold source:" in text, f"{code}: say where the threshold comes from"
+
+
+def test_the_clean_taxpayers_are_left_alone(crafted):
+    rows = crafted.execute("select taxpayer_id, risk_score, reasons from taxpayer_risk where taxpayer_id in (?, ?)",
+                           [uscc(s) for s in CLEAN]).fetchall()
+    assert [(score, reasons) for _, score, reasons in rows] == [(0.0, []), (0.0, [])]
+
+
+def test_a_registered_shell_filing_zeros_that_nobody_found_is_high_risk(crafted):
+    score, level, reasons = crafted.execute(
+        "select risk_score, risk_level, reasons from taxpayer_risk where taxpayer_id = ?", [uscc(15)]).fetchone()
+    assert level == "high" and score >= 60, (score, reasons)  # rated B: the × 0.9 still leaves it high
+    assert {"DEC07", "REG01", "DEC01"} <= set(reasons)
+    hit = _hits(crafted, 15)["DEC07"]
+    assert hit["zh"].startswith("登记状态正常，12 个月零申报、近12个月销售额 0.0 万元，网格 4403060020001 已采集")
+    # a clean neighbour filing the same zeros but found operating on the ground is not a shell
+    assert "DEC07" not in _hits(crafted, 18)
+
+
+def test_absolute_rules_flag_a_whole_industry_that_under_declares(crafted):
+    # 35 electronics makers at a VAT burden of 0.3 %, invoicing 1.3 x and buying 1.8 x their declared
+    # sales: they are each other's peers, so the peer-relative rules see nothing unusual ...
+    industry = {uscc(s) for s in INDUSTRY}
+    for peer_rule in ("TB01", "IND01", "IND02"):
+        assert not _fired(crafted, peer_rule) & industry, peer_rule
+    # ... while the absolute rules flag every one of them, with the warning line in the reason
+    for rule in ("TB05", "INV08", "INV09"):
+        assert industry <= _fired(crafted, rule), rule
+    zh = crafted.execute("select reason_zh from risk_indicator_hits where code = 'TB05' and taxpayer_id = ?",
+                         [uscc(100)]).fetchone()[0]
+    assert zh == "增值税税负率 0.3%，低于电子通信设备行业税负预警值 2.0%"
+
+
+def test_the_perturbed_copy_shifts_industries_and_marks_the_under_declaring_one(small_region, tmp_path):
+    from etl.risk.perturb import perturb
+
+    base, warehouse = small_region
+    out = perturb(base, tmp_path / "perturbed", warehouse)
+    assert out["low_burden_industry"] > 30 and len(set(out["factors"].values())) > 5
+    con = duckdb.connect()
+    patterns = dict(con.execute(f"select risk_pattern, count(*) from read_parquet('{tmp_path}/perturbed/truth/"
+                                "taxpayers.parquet') group by 1").fetchall())
+    assert patterns["low_burden_industry"] == out["low_burden_industry"]
+    rows = [con.execute(f"select count(*), sum(try_cast(sales_amount as double)) from read_parquet('{folder}/input/"
+                        "declarations.parquet')").fetchone() for folder in (base, tmp_path / "perturbed")]
+    assert rows[0][0] == rows[1][0] and rows[0][1] != pytest.approx(rows[1][1], rel=0.01)

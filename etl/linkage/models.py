@@ -13,7 +13,7 @@ import json
 import duckdb
 import pyarrow as pa
 
-from etl.linkage import features, score
+from etl.linkage import features, model, score
 
 # Greedy mutual-best rounds: each round links the pairs that are the best for
 # their unit and for their (taxpayer, grid); the losers try their next best.
@@ -38,6 +38,9 @@ def link_scores(con: duckdb.DuckDBPyConnection) -> pa.Table:
         con,
         "select * from int_link_units where record_id not in (select record_id from int_unit_links_fixed)",
         "select * from int_link_taxpayers",
+        # the run's own labels: units linked by an exact USCC or an officer's verification
+        labels_sql="select record_id, taxpayer_id from int_unit_links_fixed",
+        training_units_sql="select * from int_link_units",
         review_threshold=float(_variable(con, "review_threshold")),
         link_threshold=float(_variable(con, "link_threshold")),
         backend=backend,
@@ -67,10 +70,23 @@ def int_unit_links_resolved(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(
         """
         create or replace temp table _candidates as
+        with exclusive as (
+            -- pairs in the review band that are the only candidate of their unit and of their taxpayer, which no
+            -- exact-USCC or verified link claims: exclusivity is evidence the pairwise model cannot see
+            -- (docs/linkage.md, one-to-one)
+            select record_id, taxpayer_id from (
+                select record_id, taxpayer_id,
+                    count(*) over (partition by record_id) as per_unit,
+                    count(*) over (partition by taxpayer_id) as per_taxpayer
+                from link_scores where match_probability >= getvariable('review_threshold'))
+            where per_unit = 1 and per_taxpayer = 1
+              and taxpayer_id not in (select taxpayer_id from int_unit_links_fixed)
+        )
         select s.record_id, s.taxpayer_id, u.grid_code, s.match_probability
         from link_scores as s
         join stg_grid_units as u using (record_id)
-        where s.match_probability >= getvariable('link_threshold')
+        where (s.match_probability >= getvariable('link_threshold')
+               or (s.record_id, s.taxpayer_id) in (select record_id, taxpayer_id from exclusive))
           and s.record_id not in (select record_id from int_unit_links_fixed)
           and (s.taxpayer_id, u.grid_code) not in (
               select f.taxpayer_id, fu.grid_code from int_unit_links_fixed as f
@@ -107,10 +123,33 @@ def int_unit_links_resolved(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return table
 
 
+def link_model_levels(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Each pass's comparison levels with their m, u and match weight: what the model learned, in a table."""
+    models = json.loads(_variable(con, "link_model_json"))
+    rows = []
+    for pass_name in ("local", "wide"):
+        settings = models.get(pass_name)
+        if not settings:
+            continue
+        for comparison in settings["comparisons"]:
+            levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+            for i, level in enumerate(levels):
+                m, u = level.get("m_probability"), level.get("u_probability")
+                rows.append({"pass": pass_name, "comparison": comparison["output_column_name"],
+                             "gamma": len(levels) - 1 - i, "level": level.get("label_for_charts", ""),
+                             "m_probability": m, "u_probability": u,
+                             "match_weight": round(model.level_weight(level), WEIGHT_DIGITS)})
+    schema = pa.schema([("pass", pa.string()), ("comparison", pa.string()), ("gamma", pa.int32()),
+                        ("level", pa.string()), ("m_probability", pa.float64()), ("u_probability", pa.float64()),
+                        ("match_weight", pa.float64())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 PYTHON_MODELS = {
     "int_link_names": (features.int_link_names, ("stg_taxpayers", "stg_grid_units", "stg_streets")),
     "int_link_unit_rings": (features.int_link_unit_rings, ("stg_grid_units",)),
     "link_scores": (link_scores, ("int_link_units", "int_link_taxpayers", "int_unit_links_fixed")),
+    "link_model_levels": (link_model_levels, ("link_scores",)),
     "int_unit_links_resolved": (int_unit_links_resolved, ("link_scores", "int_unit_links_fixed", "stg_grid_units")),
 }
 EPHEMERAL_PYTHON_MODELS = frozenset({"int_link_names", "int_link_unit_rings", "int_unit_links_resolved"})

@@ -36,7 +36,7 @@ import duckdb
 import pyarrow as pa
 
 from etl.linkage import model
-from etl.linkage.score import (TAXPAYERS, UNIT_ID_SQL, UNITS, Scores, _counts, _pairs_sql, _run,
+from etl.linkage.score import (TAXPAYER_ID_SQL, TAXPAYERS, UNIT_ID_SQL, UNITS, Scores, _counts, _pairs_sql, _run,
                                train_local_on_duckdb)
 
 DEFAULT_MASTER = "local[*]"
@@ -260,6 +260,7 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
 
     units_view, taxpayers_view = f"lk_units_{run}", f"lk_taxpayers_{run}"
     rest_view, first_view = f"lk_units_rest_{run}", f"lk_first_{run}"
+    taxpayers_rest_view, labels_view = f"lk_taxpayers_rest_{run}", f"lk_labelled_{run}"
     before = _splink_views(spark)
     started = time.perf_counter()
     trained_local = train_local_on_duckdb(con)
@@ -269,6 +270,10 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
         units, taxpayers = _unify([con.execute(f"select * from {t}").to_arrow_table()
                                    for t in ("_lk_units", "_lk_taxpayers")])
         units_df, taxpayers_df = _to_spark(spark, units).cache(), _to_spark(spark, taxpayers).cache()
+        # taxpayers linked by an exact USCC or a verification: never district-wide candidates
+        _to_spark(spark, con.execute(f"select distinct {model.UID}_r as uid from _lk_labels").to_arrow_table()) \
+            .createOrReplaceTempView(labels_view)
+        made.append(labels_view)
         del units, taxpayers
         cached += [units_df, taxpayers_df]
         made += [units_view, taxpayers_view]
@@ -276,6 +281,7 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
         taxpayers_sdf = db_api.register(taxpayers_df, dataset_display_name=TAXPAYERS, table_name=taxpayers_view)
 
         def leftover(first, threshold):
+            """Units without a local link, and taxpayers without any (local, USCC or verified)."""
             first.as_spark_dataframe().createOrReplaceTempView(first_view)
             made.append(first_view)
             rest = spark.sql(f"""
@@ -287,8 +293,17 @@ def score_spark(con: duckdb.DuckDBPyConnection, spark, review_threshold: float, 
             cached.append(rest)
             if rest.count() == 0:
                 return None
-            made.append(rest_view)
-            return db_api.register(rest, dataset_display_name=UNITS, table_name=rest_view)
+            taxpayers_rest = spark.sql(f"""
+                select t.* from {taxpayers_view} as t left anti join (
+                    select {TAXPAYER_ID_SQL} as uid
+                    from {first_view} where match_probability >= {float(threshold)!r}
+                    union all select uid from {labels_view}
+                ) as linked on t.{model.UID} = linked.uid
+            """).cache()
+            cached.append(taxpayers_rest)
+            made.extend([rest_view, taxpayers_rest_view])
+            return (db_api.register(rest, dataset_display_name=UNITS, table_name=rest_view),
+                    db_api.register(taxpayers_rest, dataset_display_name=TAXPAYERS, table_name=taxpayers_rest_view))
 
         with warnings.catch_warnings():  # PySpark 4.0's toPandas on pandas 3 (Splink's as_pandas_dataframe)
             warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module=r"pyspark\.")

@@ -8,6 +8,20 @@ create or replace macro parse_timestamp(x) as try_strptime(x, [
     '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日'
 ]);
 
+-- Identifiers as bureaus mistype them (docs/etl-rules.md, Identifiers): every whitespace removed (inner,
+-- no-break, zero-width, full-width), full-width digits, letters and hyphen made half-width, upper case; ''
+-- becomes NULL. The usual plain upper-case ASCII id skips the regular expression.
+create or replace macro norm_id(x) as nullif(case
+    when strlen(x) = length(x) and x = upper(x)
+        and not (contains(x, ' ') or contains(x, chr(9)) or contains(x, chr(10)) or contains(x, chr(13)))
+        then x
+    when strlen(x) = length(x)
+        then upper(regexp_replace(x, '[\s\x{0B}\p{Z}\x{200B}\x{FEFF}]+', '', 'g'))
+    else translate(upper(regexp_replace(x, '[\s\x{0B}\p{Z}\x{200B}\x{FEFF}]+', '', 'g')),
+                   '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－',
+                   '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-')
+end, '');
+
 -- coord_sys spellings: upper case without '-', '_' and spaces (then looked up in ref_values).
 create or replace macro norm_coord_sys(x) as upper(replace(replace(replace(x, '-', ''), '_', ''), ' ', ''));
 

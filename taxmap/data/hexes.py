@@ -316,7 +316,7 @@ def cell_detail(wh: Warehouse, scope: Scope, res: int, cell: str, limit: int = 5
         f"""select u.record_id, u.unit_name, u.operating_status, u.business_category, u.collected_at,
                    l.method, l.taxpayer_id, l.match_probability, l.needs_review, l.review_taxpayer_id,
                    -- why: each comparison's match weight (bits) for the linked or the reviewed pair
-                   s.match_weight, s.mw_name, s.mw_address, s.mw_distance, s.mw_category, s.mw_uscc
+                   s.match_weight, s.mw_name, s.mw_place, s.mw_category, s.mw_uscc
             from stg_grid_units as u
             left join unit_links as l using (record_id)
             left join link_scores as s

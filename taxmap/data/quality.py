@@ -108,3 +108,24 @@ def export_rows(wh: Warehouse, kind: str, source: str | None = None, code: str |
     cols = ", ".join(["source", "row_number", "record_key", column, "detail", *[f"{c}::varchar as {c}" for c in extra]])
     return wh.query(f"select {cols} from {table} where {where} order by {_BY_SOURCE}, row_number",
                     [*params, SOURCE_ORDER])
+
+
+TRAINING_METHODS = ("labels", "em", "shipped")
+
+
+def linkage_model(wh: Warehouse) -> dict | None:
+    """How the latest run's linkage model was trained (``link_model``, the local pass): method
+    ('labels', 'em', 'shipped'), labels, the prior's measured recall and the run's warnings.
+    None for a warehouse written before link_model recorded it."""
+    columns = {r["column_name"] for r in wh.query(
+        "select column_name from information_schema.columns where table_name = 'link_model'")}
+    if "training_method" not in columns:
+        return None
+    rows = wh.query("""select training_method, n_labels, prior_recall, warnings, prior, n_scored
+                       from link_model where pass = 'local'""")
+    return rows[0] if rows else None
+
+
+def linkage_degraded(info: dict | None) -> bool:
+    """The run linked with the shipped parameters, or warned about its training: leaders must be told."""
+    return bool(info) and (info["training_method"] == "shipped" or bool(info["warnings"]))

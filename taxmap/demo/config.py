@@ -26,6 +26,22 @@ SCALES = {
     "shenzhen": Scale("shenzhen", SHENZHEN_TAXPAYERS, "shenzhen", "深圳市"),
 }
 
+REGIONS = ("baoan", "yiwu")  # the one-district regions; scale "shenzhen" is its own region
+REGION_NAMES = {"baoan": "宝安区", "yiwu": "义乌市"}
+
+
+def scale_for(scale: str, region: str | None = None) -> Scale:
+    """The scale's spec in ``region`` (None: the scale's own region). A
+    one-district region takes the scale's taxpayer count; "shenzhen" has
+    no other region."""
+    spec = SCALES[scale]
+    if region is None or region == spec.region:
+        return spec
+    if region not in REGIONS or spec.region == "shenzhen":
+        raise ValueError(f"region {region!r} is not available at scale {scale!r} (regions: {', '.join(REGIONS)})")
+    return Scale(spec.name, spec.n_taxpayers, region, REGION_NAMES[region])
+
+
 SURVEY_START = dt.date(2026, 1, 1)
 SURVEY_END = dt.date(2026, 10, 31)
 # Declarations cover the 12 months ending with the survey window's last month.

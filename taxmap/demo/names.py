@@ -75,6 +75,13 @@ INDUSTRIES = (
     Industry("6121", "经济型连锁酒店", "住宿", (1, 0, 1), (("酒店管理", "酒店"),), (), 12.3, 0.5, 0.4),
     Industry("6129", "其他一般旅馆", "住宿", (0, 2, 0), (), (("旅馆", "旅馆"), ("公寓", "公寓")), 10.8, 0.0, 0.3),
     Industry("8393", "文化艺术培训", "教育", (0, 0, 3), (("培训中心", "培训"),), (), 11.0, 0.1, 0.2),
+    # Yiwu's small-commodity trade (weight 0 in Bao'an: places.BAOAN.industry_factors)
+    Industry("5149", "其他家庭用品批发", "批发", (4, 5, 0), (("日用品", "日用品"), ("小商品", "小商品"), ("家居用品", "家居")), (("日用品商行", "日用品"), ("小商品店", "小商品")), 12.2, 0.3, 0.85),
+    Industry("5146", "首饰、工艺品及收藏品批发", "批发", (3, 4, 0), (("饰品", "饰品"), ("工艺品", "工艺品")), (("饰品店", "饰品"), ("工艺品店", "工艺品")), 12.0, 0.3, 0.85),
+    Industry("5292", "互联网零售", "零售", (3, 4, 0), (("电子商务", "电商"), ("网络科技", "电商")), (("网店", "网店"), ("电子商务商行", "电商")), 11.8, 0.25, 0.85),
+    Industry("2439", "其他工艺美术及礼仪用品制造", "制造", (3, 1, 0), (("工艺品", "工艺品厂"), ("饰品", "饰品厂")), (("工艺品加工厂", "工艺品加工"),), 12.4, 0.45, 0.7),
+    Industry("2411", "文具制造", "制造", (1, 0.5, 0), (("文具", "文具"), ("办公用品", "文具")), (("文具加工厂", "文具"),), 12.3, 0.45, 0.7),
+    Industry("1830", "服饰制造", "制造", (2, 0.5, 0), (("服饰", "服饰"), ("袜业", "袜业")), (("袜子加工厂", "袜子加工"),), 12.3, 0.4, 0.7),
 )
 
 BRAND_CHARS = "鑫华达兴盛源丰泰宏富利通恒信嘉佳宇航博瑞祥和德金银星海天龙凯辉峰美康新万永安顺益发创智腾飞荣昌隆伟捷联晟锦汇晶光明东南中亚科威朗诺森林易优品尚卓越汉唐骏豪润泽弘毅铭远"
@@ -86,6 +93,12 @@ GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂�
 LOOKALIKES = (
     ("华", "華"), ("电", "電"), ("达", "達"), ("兴", "興"), ("发", "發"), ("丰", "豐"), ("东", "東"), ("龙", "龍"),
     ("汇", "匯"), ("源", "元"), ("园", "圆"), ("盛", "晟"), ("佳", "家"), ("辉", "晖"), ("峰", "锋"),
+)
+# The pool a noise profile draws its look-alike set from (LOOKALIKES first).
+LOOKALIKE_POOL = LOOKALIKES + (
+    ("贸", "貿"), ("业", "業"), ("运", "運"), ("饭", "飯"), ("货", "貨"), ("车", "車"), ("门", "門"), ("长", "長"),
+    ("乐", "樂"), ("锦", "錦"), ("广", "廣"), ("韩", "韓"), ("饰", "飾"), ("艺", "藝"), ("鸿", "宏"), ("科", "料"),
+    ("信", "言"), ("晶", "品"), ("汉", "漢"), ("湾", "灣"), ("丽", "麗"), ("宝", "寶"), ("顺", "順"), ("联", "聯"),
 )
 HOMOPHONES = {"鑫": "新", "华": "化", "达": "大", "兴": "星", "盛": "胜", "源": "圆", "丰": "风", "泰": "太", "宏": "鸿", "富": "福", "利": "力", "通": "同", "恒": "衡", "信": "欣", "嘉": "佳", "宇": "雨", "航": "行", "博": "波", "瑞": "锐", "祥": "翔", "德": "得", "金": "今", "星": "新", "海": "还", "天": "添", "龙": "隆", "凯": "恺", "辉": "晖", "峰": "锋", "美": "每", "康": "慷", "万": "旺", "永": "勇", "安": "岸", "顺": "舜", "益": "亿", "发": "法", "创": "闯", "智": "志", "腾": "藤", "飞": "菲", "荣": "容", "昌": "常", "隆": "龙", "伟": "威", "捷": "杰", "联": "连", "锦": "金", "汇": "会", "晶": "京", "光": "广", "明": "名"}
 
@@ -118,18 +131,18 @@ def person_names(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.7, cat(s, g1, g2), cat(s, g1)).astype(STR)
 
 
-def apply_lookalikes(names: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
-    """Swap characters for traditional or look-alike ones on about ``share`` of names."""
+def apply_lookalikes(names: np.ndarray, rng: np.random.Generator, share: float, pairs=LOOKALIKES) -> np.ndarray:
+    """Swap characters for traditional or look-alike ones (``pairs``) on about ``share`` of names."""
     out = names.copy()
     chosen = rng.random(len(names)) < share
-    for plain, other in LOOKALIKES:
+    for plain, other in pairs:
         hit = chosen & (np.strings.find(out, plain) >= 0)
         if hit.any():
             out[hit] = np.strings.replace(out[hit], plain, other)
     return out
 
 
-def apply_typos(names: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
+def apply_typos(names: np.ndarray, rng: np.random.Generator, share: float, homophones: dict | None = None) -> np.ndarray:
     """On about ``share`` of names, one character written as a homophone
     (or, when it has none listed, dropped)."""
     out = names.copy()
@@ -140,8 +153,9 @@ def apply_typos(names: np.ndarray, rng: np.random.Generator, share: float) -> np
     length = np.strings.str_len(chosen)
     pos = rng.integers(0, length)
     ch = np.strings.slice(chosen, pos, pos + 1)
-    keys = np.array(list(HOMOPHONES), dtype=STR)
-    vals = np.array(list(HOMOPHONES.values()), dtype=STR)
+    homophones = HOMOPHONES if homophones is None else homophones
+    keys = np.array(list(homophones) or ["\0"], dtype=STR)
+    vals = np.array(list(homophones.values()) or [""], dtype=STR)
     order = np.argsort(keys)
     found = np.searchsorted(keys[order], ch)
     found = np.clip(found, 0, len(keys) - 1)
@@ -172,3 +186,93 @@ def roads_for(zone_name: str, synthetic: bool, rng: np.random.Generator) -> np.n
     stems = rng.choice(np.array(places.GENERIC_ROAD_STEMS), 8, replace=False)
     suffixes = rng.choice(np.array(places.GENERIC_ROAD_SUFFIXES), 8)
     return cat(stems.astype(STR), suffixes.astype(STR))
+
+
+# --- what a noise profile varies on the grid side (see profiles.py) ---------------
+
+# Branch and shop suffixes on signs; "{street}" is the street's short name,
+# "{district}" the district's ("宝安", "义乌"), "{n}" a digit 2–9.
+BRANCH_SUFFIXES = ("分店", "分部", "二部", "{n}号店", "新址", "({street}店)", "（{district}分店）", "{street}店", "旗舰店", "总店")
+# (registered legal form, how a sign cuts it)
+LEGAL_FORM_CUTS = (("股份有限公司", "股份"), ("有限责任公司", "有限"), ("有限公司", "有限"))
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司")
+
+# Free-text business categories a grid worker may write instead of the form's
+# list: deliberately not the GB/T 4754-derived words of etl/schema.py.
+FREE_CATEGORIES = {
+    "餐饮": ("餐馆", "饭店", "小吃店", "快餐店", "大排档", "餐厅"),
+    "零售": ("便利店", "超市", "小卖部", "商店", "杂货店", "门市"),
+    "批发": ("贸易公司", "批发部", "商行", "档口", "贸易商"),
+    "制造": ("电子厂", "工厂", "加工厂", "五金厂", "塑胶厂", "小作坊"),
+    "信息技术": ("科技公司", "软件公司", "网络公司", "电脑公司"),
+    "物流": ("物流点", "快递点", "货运部", "物流公司", "货代"),
+    "建筑": ("装修公司", "建筑公司", "工程队", "装修队"),
+    "房地产": ("中介", "地产中介", "物业", "房产公司"),
+    "居民服务": ("理发", "理发店", "美容美发", "维修店", "修车"),
+    "住宿": ("旅馆", "宾馆", "酒店", "公寓", "民宿"),
+    "商务服务": ("公司", "办公室", "投资公司", "写字楼"),
+    "教育": ("培训机构", "培训班", "辅导班"),
+}
+FREE_CATEGORIES_BY_INDUSTRY = {
+    "3982": ("电子厂", "线路板厂"), "3989": ("电子厂",), "3976": ("电子厂", "光电厂"), "2929": ("塑胶厂", "注塑厂"),
+    "3525": ("模具厂",), "3484": ("五金厂", "机加工"), "5174": ("五金批发", "五金店"), "5281": ("五金店",),
+    "5132": ("服装批发", "档口"), "5212": ("超市",), "5213": ("便利店", "士多店", "小卖部"), "5223": ("水果店", "蔬菜店"),
+    "5232": ("服装店",), "5274": ("手机店", "手机维修"), "5251": ("药店", "药房"), "6210": ("饭店", "餐馆", "酒楼"),
+    "6220": ("快餐店",), "6291": ("小吃店", "早餐店", "粉店"), "8040": ("理发", "发廊", "美容院"), "8111": ("汽修", "修车", "洗车"),
+    "5431": ("物流点", "货运部"), "5821": ("货代", "物流公司"), "6129": ("旅馆", "旅社"), "5149": ("小商品", "日用品店"),
+    "5146": ("饰品店", "工艺品店"), "5292": ("网店", "电商"), "2439": ("饰品厂", "工艺品厂"), "2411": ("文具厂",), "1830": ("袜厂", "服装厂"),
+}
+
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {"(": "（", ")": "）", "-": "－", "#": "＃"}
+_HALFWIDTH_BRACKETS = {"（": "(", "）": ")"}
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def to_fullwidth(values: np.ndarray) -> np.ndarray:
+    """ASCII digits, capitals, brackets and dashes as full-width forms (3号 → ３号)."""
+    out = np.asarray(values, dtype=STR)
+    for a, b in _FULLWIDTH.items():
+        out = np.strings.replace(out, a, b)
+    return out
+
+
+def to_halfwidth_brackets(values: np.ndarray) -> np.ndarray:
+    out = np.asarray(values, dtype=STR)
+    for a, b in _HALFWIDTH_BRACKETS.items():
+        out = np.strings.replace(out, a, b)
+    return out
+
+
+def chinese_number(k: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十, 105 → 一百零五 (0 < k < 1000)."""
+    hundreds, tens, ones = k // 100, k // 10 % 10, k % 10
+    out = f"{_CN_DIGITS[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _CN_DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    if ones:
+        out += _CN_DIGITS[ones]
+    return out
+
+
+CHINESE_NUMBERS = np.array([""] + [chinese_number(k) for k in range(1, 1000)], dtype=STR)
+
+
+def free_categories(industry_code: np.ndarray, category: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A free-text category per row: a word for its industry where one is
+    listed, else one for its form category."""
+    n = len(category)
+    out = np.asarray(category, dtype=STR).copy()
+    u = rng.random(n)
+    done = np.zeros(n, dtype=bool)
+    for code, words in FREE_CATEGORIES_BY_INDUSTRY.items():
+        rows = np.flatnonzero(industry_code == code)
+        if rows.size:
+            out[rows] = pick(words, (u[rows] * len(words)).astype(np.int64))
+            done[rows] = True
+    for cat_name, words in FREE_CATEGORIES.items():
+        rows = np.flatnonzero(~done & (category == cat_name))
+        if rows.size:
+            out[rows] = pick(words, (u[rows] * len(words)).astype(np.int64))
+    return out

@@ -33,6 +33,16 @@ UNKNOWN_RATING = ("AA", "A+", "优")
 BAD_DATES = ("2019-13-45", "去年", "无")
 UNKNOWN_STREETS = ("440306999", "440399001", "4403060")
 UNKNOWN_GRIDS = ("9999", "", "4403069999999")
+
+
+def unknown_streets(locale: places.Locale = places.BAOAN) -> tuple:
+    """Street codes no street has, shaped like the region's (440306999, 440399001, 4403060)."""
+    dc = locale.district_code
+    return (f"{dc}999", f"{dc[:4]}99001", f"{dc}0")
+
+
+def unknown_grids(locale: places.Locale = places.BAOAN) -> tuple:
+    return ("9999", "", f"{locale.district_code}9999999")
 BAD_TIMESTAMPS = ("昨天", "", "上午")
 UNKNOWN_OPERATING = ("营业中", "", "不详")
 UNKNOWN_ROLES = ("协管员", "网格长")
@@ -103,7 +113,7 @@ def normalise_coord_sys(spelled) -> np.ndarray:
     return np.array(out + [""], dtype=STR)[codes]
 
 
-def _break_positions(t: dict, kind: str, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _break_positions(t: dict, kind: str, rows: np.ndarray, rng: np.random.Generator, locale: places.Locale = places.BAOAN) -> np.ndarray:
     """Apply one position defect; returns the variant written per row."""
     n = len(rows)
     if kind == "position_missing":
@@ -124,13 +134,13 @@ def _break_positions(t: dict, kind: str, rows: np.ndarray, rng: np.random.Genera
         variant = _choice(rng, UNKNOWN_COORD_SYS, n)
         t["coord_sys"][rows] = variant
     elif kind == "outside_region":
-        which = rng.integers(0, len(places.FAR_OUTSIDE), n)
-        far = np.array(places.FAR_OUTSIDE)[which]
+        which = rng.integers(0, len(locale.far_outside), n)
+        far = np.array([(lng, lat) for lng, lat, _ in locale.far_outside])[which]
         lng = far[:, 0] + rng.uniform(-0.01, 0.01, n)
         lat = far[:, 1] + rng.uniform(-0.01, 0.01, n)
         system = normalise_coord_sys(t["coord_sys"][rows])
         t["lng"][rows], t["lat"][rows] = write_positions(lng, lat, np.where(system == "CGCS2000", "WGS84", system))
-        variant = pick(["dongguan", "dongguan", "hong_kong", "hong_kong", "huizhou", "guangzhou"], which)
+        variant = pick([v for _, _, v in locale.far_outside], which)
     else:
         raise ValueError(kind)
     return variant
@@ -151,7 +161,7 @@ class PlantedTable:
     planted: pd.DataFrame  # row (0-based written), kind, variant
 
 
-def plant_taxpayers(table: dict, has_unit: np.ndarray, rng: np.random.Generator) -> PlantedTable:
+def plant_taxpayers(table: dict, has_unit: np.ndarray, rng: np.random.Generator, locale: places.Locale = places.BAOAN) -> PlantedTable:
     n = len(table["taxpayer_id"])
     t = {k: v.copy() for k, v in table.items()}
     count = config.planted_count(n, config.TAXPAYER_DEFECT_RATE)
@@ -163,7 +173,7 @@ def plant_taxpayers(table: dict, has_unit: np.ndarray, rng: np.random.Generator)
         plan.add(rows, kind, "empty")
     for kind in ("position_missing", "position_unparseable", "position_out_of_range", "coord_sys_unknown", "outside_region"):
         rows = picker.take(count)
-        plan.add(rows, kind, _break_positions(t, kind, rows, rng))
+        plan.add(rows, kind, _break_positions(t, kind, rows, rng, locale))
     known = set(t["taxpayer_id"].tolist())
     rows = picker.take(count)
     t["taxpayer_id"][rows] = _fresh(lambda at: ids.wrong_check_digit(table["taxpayer_id"][rows[at]], rng), len(rows), known)
@@ -176,7 +186,7 @@ def plant_taxpayers(table: dict, has_unit: np.ndarray, rng: np.random.Generator)
         ("status_unknown", "status", UNKNOWN_STATUS),
         ("credit_rating_unknown", "credit_rating", UNKNOWN_RATING),
         ("reg_date_unparseable", "reg_date", BAD_DATES),
-        ("street_code_unknown", "street_code", UNKNOWN_STREETS),
+        ("street_code_unknown", "street_code", unknown_streets(locale)),
     ):
         rows = picker.take(count)
         values = _choice(rng, pool, len(rows))
@@ -236,7 +246,7 @@ def _with_copies(t: dict, originals: np.ndarray, plan: Planted, rng: np.random.G
     return PlantedTable(written, record, is_copy, planted)
 
 
-def plant_units(table: dict, grid_ok: np.ndarray, rng: np.random.Generator) -> PlantedTable:
+def plant_units(table: dict, grid_ok: np.ndarray, rng: np.random.Generator, locale: places.Locale = places.BAOAN) -> PlantedTable:
     """``grid_ok`` marks rows whose position (as the ETL will read it) lies
     clearly inside a grid: only those get an unknown grid_code, so the grid
     taken from the position is unambiguous."""
@@ -251,9 +261,9 @@ def plant_units(table: dict, grid_ok: np.ndarray, rng: np.random.Generator) -> P
         plan.add(rows, kind, "empty")
     for kind in ("position_missing", "position_unparseable", "position_out_of_range", "coord_sys_unknown", "outside_region"):
         rows = picker.take(count)
-        plan.add(rows, kind, _break_positions(t, kind, rows, rng))
+        plan.add(rows, kind, _break_positions(t, kind, rows, rng, locale))
     for kind, column, pool, eligible in (
-        ("grid_code_unknown", "grid_code", UNKNOWN_GRIDS, grid_ok),
+        ("grid_code_unknown", "grid_code", unknown_grids(locale), grid_ok),
         ("collected_at_unparseable", "collected_at", BAD_TIMESTAMPS, None),
         ("operating_status_unknown", "operating_status", UNKNOWN_OPERATING, None),
     ):

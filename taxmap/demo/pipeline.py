@@ -15,27 +15,40 @@ import pyarrow.parquet as pq
 import shapely
 
 from etl.schema import GRID_UNITS, OFFICERS, TAXPAYERS
-from taxmap.demo import config, formats, noise, patterns, population, truth, writer
+from taxmap.demo import config, formats, noise, patterns, population, profiles, truth, writer
 from taxmap.demo.config import rng_for
 from taxmap.demo.declarations import SCHEMA, make_declarations
 from taxmap.demo.names import STR
 from taxmap.demo.region import build_grids, build_region, locate
 
-def generate(scale: str = "small", seed: int = 20261124, out: Path | str = "data/demo/small", boundaries_dir: Path | None = None) -> dict:
+def generate(
+    scale: str = "small",
+    seed: int = 20261124,
+    out: Path | str = "data/demo/small",
+    boundaries_dir: Path | None = None,
+    profile: str | profiles.NoiseProfile | None = None,
+    region: str | None = None,
+) -> dict:
     """Write OUT/input (the contract's input folder) and OUT/truth.
 
-    Same scale and seed → byte-identical files. Returns a summary (paths,
-    row counts, seconds taken)."""
+    ``profile``: how the files are written — None or "demo" (the demo's
+    habits), "random" (drawn from the seed, see profiles.py) or a
+    NoiseProfile. ``region``: "baoan" or "yiwu" (None: the scale's own;
+    scale "shenzhen" has no other). Same arguments → byte-identical files.
+    Returns a summary (paths, row counts, seconds taken)."""
     started = time.perf_counter()
+    spec = config.scale_for(scale, region)
+    noise_profile = profiles.resolve(profile, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _generate(config.SCALES[scale], seed, Path(out), boundaries_dir, started)
+        return _generate(spec, seed, Path(out), boundaries_dir, started, noise_profile)
 
 
-def _generate(spec: config.Scale, seed: int, out: Path, boundaries_dir: Path | None, started: float) -> dict:
+def _generate(spec: config.Scale, seed: int, out: Path, boundaries_dir: Path | None, started: float, profile: profiles.NoiseProfile = profiles.DEMO_PROFILE) -> dict:
     input_dir, truth_dir = out / "input", out / "truth"
     input_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
+    streams = profiles.streams(seed)
 
     region = build_region(spec, rng_for(seed, "region"), boundaries_dir)
     hh = population.place_households(region, rng_for(seed, "households"))
@@ -43,24 +56,24 @@ def _generate(spec: config.Scale, seed: int, out: Path, boundaries_dir: Path | N
     grids = build_grids(region, hh.zone[:n_tp], hh.lng[:n_tp], hh.lat[:n_tp], rng_for(seed, "grids"))
     population.assign_grids(hh, grids)
     buildings = population.make_buildings(hh, region, rng_for(seed, "buildings"))
-    tp = population.make_taxpayers(hh, region, rng_for(seed, "taxpayers"))
+    tp = population.make_taxpayers(hh, region, rng_for(seed, "taxpayers"), profile, streams("collisions"))
     room = patterns.plant_mills(tp, hh, rng_for(seed, "risk-mills"))
     patterns.plant_patterns(tp, rng_for(seed, "risk-patterns"))
     tp.reg_address = population.registered_addresses(hh, buildings, region, tp.site, tp.entity == "个体工商户", room)
-    population.geocode(tp, hh, grids, region, rng_for(seed, "geocode"))
+    population.geocode(tp, hh, grids, region, rng_for(seed, "geocode"), profile)
     per_zone = np.bincount(hh.zone[:n_tp], minlength=len(region.zones))
     officers = population.make_officers(region, grids, per_zone, rng_for(seed, "officers"))
-    units = population.make_units(tp, hh, buildings, grids, region, officers, rng_for(seed, "units"))
+    units = population.make_units(tp, hh, buildings, grids, region, officers, rng_for(seed, "units"), profile, streams)
     decl = make_declarations(tp, seed, rng_for(seed, "declarations"))
 
     # planted defects
-    ptp = noise.plant_taxpayers(population.taxpayer_table(tp, region), tp.has_unit, rng_for(seed, "plant-taxpayers"))
+    ptp = noise.plant_taxpayers(population.taxpayer_table(tp, region), tp.has_unit, rng_for(seed, "plant-taxpayers"), region.locale)
     first = ~ptp.is_copy
     tp_row = np.empty(tp.n, dtype=np.int64)
     tp_row[ptp.record[first]] = np.flatnonzero(first)
     written_ids = formats.to_str(ptp.table["taxpayer_id"].take(pa.array(tp_row)))
     units.table["uscc"], uscc_error = population.unit_uscc(units, written_ids, rng_for(seed, "uscc"))
-    pun = noise.plant_units(units.table, _clear_of_borders(units, grids), rng_for(seed, "plant-units"))
+    pun = noise.plant_units(units.table, _clear_of_borders(units, grids), rng_for(seed, "plant-units"), region.locale)
     pof = noise.plant_officers(officers.table, spec.name, rng_for(seed, "plant-officers"))
     rejected_kinds = ptp.planted[ptp.planted["kind"].isin(["missing_key", "missing_name"])]
     tp_staged = np.ones(tp.n, dtype=bool)
@@ -96,12 +109,26 @@ def _generate(spec: config.Scale, seed: int, out: Path, boundaries_dir: Path | N
     summary = _write_truth(
         truth_dir, spec, seed, hh, tp, units, ptp, pun, pof, outcomes, disc, surveyed, written_ids, tp_row, uscc_error, region, grids, decl_expected
     )
+    groups = tp.trade_group if tp.trade_group is not None else np.full(tp.n, -1)
+    _write_trade_names(truth_dir / "trade_names.parquet", ptp, tp, groups)
+    summary["region"] = spec.region
+    summary["profile"] = profile.to_dict() | {
+        "measured": {
+            "moved_share_of_normal_status": round(float((tp.role == "moved").sum() / max(1, (tp.status == "正常").sum())), 6),
+            "uscc_filled_share_of_linked_units": round(float(units.uscc_seen.sum() / max(1, (units.taxpayer >= 0).sum())), 6),
+            "taxpayers_sharing_a_trade_name": int((groups >= 0).sum()),
+            "trade_name_groups": int(len(np.unique(groups[groups >= 0]))),
+        }
+    }
+    (truth_dir / "profile.json").write_text(json.dumps(summary["profile"], ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     seconds = round(time.perf_counter() - started, 1)
     summary["seconds"] = seconds
     (truth_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return {
         "out": str(out),
         "scale": spec.name,
+        "region": spec.region,
+        "profile": profile.name,
         "seed": seed,
         "streets": len(region.zones),
         "grids": len(grids.code),
@@ -114,6 +141,22 @@ def _generate(spec: config.Scale, seed: int, out: Path, boundaries_dir: Path | N
         "discrepancies": summary["discrepancies"],
         "seconds": seconds,
     }
+
+
+def _write_trade_names(path: Path, ptp, tp, groups: np.ndarray) -> None:
+    """truth/trade_names.parquet: each taxpayers row's trade name (字号) and,
+    where the noise profile gave several taxpayers one trade name, its group."""
+    rec = ptp.record
+    group = groups[rec]
+    frame = pd.DataFrame(
+        {
+            "taxpayer_id": truth.objects(ptp.table["taxpayer_id"]),
+            "row_number": np.arange(1, len(rec) + 1),
+            "trade_name": tp.brand[rec].astype(object),
+            "trade_group": pd.arrays.IntegerArray(np.where(group >= 0, group, 0).astype(np.int64), group < 0),
+        }
+    )
+    writer.write_parquet(path, pa.Table.from_pandas(frame, preserve_index=False))
 
 
 def _clear_of_borders(units: population.Units, grids) -> np.ndarray:

@@ -154,3 +154,147 @@ ROADS = {
 }
 GENERIC_ROAD_STEMS = ("建设", "人民", "和平", "新华", "兴业", "创新", "科技", "工业", "环城", "文化", "振兴", "友谊", "中心", "发展", "明珠", "东环", "西环", "南湾", "北站", "民乐", "宝华", "华兴")
 GENERIC_ROAD_SUFFIXES = ("路", "一路", "二路", "三路", "大道", "街")
+
+
+# --- regions: how a region writes its place names ----------------------------------
+
+
+@dataclass(frozen=True)
+class Locale:
+    """How a region's names and addresses spell its places, and where its
+    planted far-outside positions lie.
+
+    ``address_head`` comes before the district in registered addresses
+    (深圳市宝安区… / 浙江省义乌市…); ``city`` is the usual prefix of registered
+    names (深圳市… / 义乌市…), ``city_short`` its short form; ``division`` the
+    administrative division code of city-level registrations (GB 32100
+    characters 3–8)."""
+
+    key: str
+    region_name: str
+    province: str
+    province_short: str
+    city: str
+    city_short: str
+    address_head: str
+    division: str
+    district_code: str
+    far_outside: tuple  # ((lng, lat, variant), …) WGS84, > 3 km outside the region
+    street_shares: dict  # street name → share of households (None: the region's own rule)
+    industry_factors: dict  # industry code → weight factor (missing: 1)
+    industrial_streets: frozenset = frozenset()
+    central_streets: frozenset = frozenset()
+
+
+# GB/T 4754-2017 classes only the Yiwu region uses (see names.INDUSTRIES).
+YIWU_ONLY_INDUSTRIES = ("5149", "5146", "5292", "2439", "2411", "1830")
+
+BAOAN = Locale(
+    key="baoan",
+    region_name="宝安区",
+    province="广东省",
+    province_short="广东",
+    city="深圳市",
+    city_short="深圳",
+    address_head="深圳市",
+    division="440300",
+    district_code=BAOAN_DISTRICT_CODE,
+    far_outside=(
+        (113.752, 22.965, "dongguan"),  # Dongguan, Chang'an/Humen
+        (113.752, 23.021, "dongguan"),  # Dongguan city
+        (114.170, 22.318, "hong_kong"),  # Hong Kong, Kowloon
+        (114.158, 22.282, "hong_kong"),  # Hong Kong Island
+        (114.416, 23.111, "huizhou"),  # Huizhou
+        (113.265, 23.129, "guangzhou"),  # Guangzhou
+    ),
+    street_shares={},
+    industry_factors={code: 0.0 for code in YIWU_ONLY_INDUSTRIES},
+    industrial_streets=frozenset({"沙井街道", "松岗街道", "福永街道", "石岩街道", "燕罗街道", "新桥街道", "福海街道"}),
+    central_streets=frozenset({"新安街道", "西乡街道"}),
+)
+
+# Yiwu (义乌市, Jinhua, Zhejiang): the world's small-commodities market town.
+# Street shares of households (percent; rough, the market streets densest).
+YIWU_STREET_SHARES = {
+    "稠城街道": 14.0,
+    "北苑街道": 9.0,
+    "稠江街道": 10.0,
+    "江东街道": 11.0,
+    "后宅街道": 7.0,
+    "城西街道": 4.0,
+    "廿三里街道": 6.0,
+    "福田街道": 12.0,
+    "佛堂镇": 7.0,
+    "赤岸镇": 2.5,
+    "义亭镇": 4.0,
+    "上溪镇": 3.0,
+    "大陈镇": 3.5,
+    "苏溪镇": 5.0,
+}
+
+YIWU = Locale(
+    key="yiwu",
+    region_name="义乌市",
+    province="浙江省",
+    province_short="浙江",
+    city="义乌市",
+    city_short="义乌",
+    address_head="浙江省",
+    division="330700",
+    district_code="330782",
+    far_outside=(
+        (119.650, 29.080, "jinhua"),  # Jinhua city (24 km out)
+        (119.460, 29.210, "lanxi"),  # Lanxi
+        (120.040, 28.890, "yongkang"),  # Yongkang
+        (120.160, 30.270, "hangzhou"),  # Hangzhou
+        (121.550, 29.870, "ningbo"),  # Ningbo
+        (121.470, 31.230, "shanghai"),  # Shanghai
+    ),
+    street_shares=YIWU_STREET_SHARES,
+    # small-commodity trade and logistics; little electronics
+    industry_factors={
+        "3982": 0.3, "3989": 0.3, "3976": 0.3, "3525": 0.5, "6513": 0.4, "6531": 0.4, "7224": 0.5,
+        "5174": 2.0, "5179": 1.5, "5132": 2.5, "5181": 2.5, "5431": 1.5, "5821": 2.0, "2929": 1.5,
+    },
+    industrial_streets=frozenset({"稠江街道", "后宅街道", "苏溪镇", "义亭镇", "上溪镇", "佛堂镇"}),
+    central_streets=frozenset({"稠城街道", "福田街道"}),
+)
+
+LOCALES = {"baoan": BAOAN, "shenzhen": BAOAN, "yiwu": YIWU}
+
+CORES = CORES + (
+    # Yiwu (approximate town centres)
+    Core("稠城", 29.306, 120.076, 1300, 4.0),
+    Core("国际商贸城", 29.335, 120.105, 1100, 3.5),
+    Core("北苑", 29.338, 120.066, 1000, 2.0),
+    Core("稠江", 29.272, 120.050, 1100, 2.0),
+    Core("江东", 29.295, 120.112, 1000, 2.5),
+    Core("后宅", 29.380, 120.080, 900, 1.2),
+    Core("廿三里", 29.340, 120.190, 800, 1.0),
+    Core("佛堂", 29.188, 120.035, 900, 1.2),
+    Core("苏溪", 29.410, 120.125, 800, 1.0),
+    Core("义亭", 29.250, 119.950, 700, 0.8),
+    Core("上溪", 29.320, 119.920, 700, 0.6),
+    Core("大陈", 29.470, 120.150, 600, 0.5),
+    Core("赤岸", 29.120, 120.030, 600, 0.4),
+    Core("城西", 29.315, 119.985, 600, 0.5),
+)
+
+ROADS.update(
+    {  # plausible road names per Yiwu street or town (addresses are synthetic)
+        "稠城街道": ("工人北路", "稠州北路", "县前街", "朝阳路", "宾王路", "新马路", "篁园路", "化工路", "城中中路"),
+        "北苑街道": ("北苑路", "雪峰西路", "春晗路", "凌云路", "西城北路", "丹溪北路"),
+        "稠江街道": ("贝村路", "杨村路", "经发大道", "稠江路", "沿江路", "环城南路"),
+        "江东街道": ("江东中路", "宗泽路", "青口路", "东洲路", "江滨东路", "四海大道"),
+        "后宅街道": ("后宅路", "望道路", "春华路", "遗安路", "北站大道"),
+        "城西街道": ("城西路", "夏演路", "西站大道", "长堰路"),
+        "廿三里街道": ("廿三里大道", "华川路", "环镇路", "埠头路"),
+        "福田街道": ("福田路", "商城大道", "诚信大道", "银海路", "雪峰东路", "国际商贸城路"),
+        "佛堂镇": ("佛堂大道", "义南路", "老街路", "双林路"),
+        "赤岸镇": ("赤岸大道", "神坛路", "尚阳路"),
+        "义亭镇": ("义亭大道", "先田路", "缸窑路"),
+        "上溪镇": ("上溪大道", "溪华路", "黄山路"),
+        "大陈镇": ("大陈路", "楂林路", "宣塘路"),
+        "苏溪镇": ("苏溪大道", "苏福路", "胡宅路", "好派路"),
+    }
+)

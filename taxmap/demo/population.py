@@ -15,6 +15,7 @@ import shapely
 
 from etl import coords
 from taxmap.demo import config, formats, ids, names
+from taxmap.demo.profiles import DEMO_PROFILE, NoiseProfile
 from taxmap.demo.names import STR, cat, pick
 from taxmap.demo.region import Grids, Region, locate, sample_group, to_metres
 
@@ -72,6 +73,7 @@ class Buildings:
     label_alt: np.ndarray  # as a grid worker writes it: "A座", ...
     industrial: np.ndarray
     building_id: np.ndarray
+    label_alt_cn: np.ndarray | None = None  # label_alt with Chinese numerals (三栋, 厂房十二栋)
 
 
 def make_buildings(hh: Households, region: Region, rng: np.random.Generator) -> Buildings:
@@ -102,14 +104,17 @@ def make_buildings(hh: Households, region: Region, rng: np.random.Generator) -> 
     number = rng.integers(1, 400, nb)
     form = rng.choice(4, nb, p=[0.30, 0.30, 0.25, 0.15])
     letter = pick(list("ABCDEF"), rng.integers(0, 6, nb))
-    tower = rng.integers(1, 13, nb).astype(STR)
+    tower_n = rng.integers(1, 13, nb)
+    tower = tower_n.astype(STR)
     label = np.select([form == 0, form == 1, form == 3], [cat(letter, "栋"), cat(tower, "栋"), cat("厂房", tower, "栋")], "").astype(STR)
     label_alt = np.where((form == 0) & (rng.random(nb) < 0.5), cat(letter, "座"), label).astype(STR)
+    cn = names.CHINESE_NUMBERS[tower_n]
+    label_alt_cn = np.select([form == 1, form == 3], [cat(cn, "栋"), cat("厂房", cn, "栋")], label_alt).astype(STR)
     first_of_zone = np.searchsorted(zone, zone)
     seq = np.arange(nb) - first_of_zone + 1
     codes = np.array([z.code for z in region.zones], dtype=STR)
     building_id = cat(codes[zone], ids.digits(seq, 6))
-    return Buildings(zone, road, number, label, label_alt, form == 3, building_id)
+    return Buildings(zone, road, number, label, label_alt, form == 3, building_id, label_alt_cn)
 
 
 def _zone_text(region: Region):
@@ -133,24 +138,36 @@ def registered_addresses(hh: Households, b: Buildings, region: Region, sites: np
         [cat("1", ids.digits(room, 2), "铺"), cat(floor.astype(STR), "楼")],
         cat(floor.astype(STR), ids.digits(room, 2), "室"),
     ).astype(STR)
-    return cat("深圳市", district[zi], street[zi], b.road[bi], b.number[bi].astype(STR), "号", b.label[bi], room_text)
+    return cat(region.locale.address_head, district[zi], street[zi], b.road[bi], b.number[bi].astype(STR), "号", b.label[bi], room_text)
 
 
-def standard_addresses(hh: Households, b: Buildings, region: Region, sites: np.ndarray, shop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def standard_addresses(
+    hh: Households, b: Buildings, region: Region, sites: np.ndarray, shop: np.ndarray, rng: np.random.Generator,
+    profile: NoiseProfile = DEMO_PROFILE, prng: np.random.Generator | None = None,
+) -> np.ndarray:
     """The grid system's standard address, written differently from the
-    registration: no 深圳市, 座 for 栋, rooms as 501 / 5楼501 / 501房."""
+    registration: no 深圳市, 座 for 栋, rooms as 501 / 5楼501 / 501房; per the
+    profile, some with Chinese numerals (三栋, 十二楼) or full-width (３号)."""
     district, street, _, _ = _zone_text(region)
     bi = hh.building[sites]
     zi = b.zone[bi]
     floor, room = hh.floor[sites], hh.room[sites]
     style = rng.integers(0, 3, len(sites))
+    n = len(sites)
+    chinese = prng.random(n) < profile.chinese_numeral_rate if prng is not None and profile.chinese_numeral_rate > 0 else np.zeros(n, dtype=bool)
+    floor_text = np.where(chinese, names.CHINESE_NUMBERS[np.clip(floor, 0, 999)], floor.astype(STR)).astype(STR)
     flat = cat(floor.astype(STR), ids.digits(room, 2))
     room_text = np.select(
         [shop & (style == 0), shop, b.industrial[bi], style == 0, style == 1],
-        [cat("1", ids.digits(room, 2), "号铺"), "一楼", cat(floor.astype(STR), "层"), flat, cat(floor.astype(STR), "楼", flat)],
+        [cat("1", ids.digits(room, 2), "号铺"), "一楼", cat(floor_text, "层"), flat, cat(floor_text, "楼", flat)],
         cat(flat, "房"),
     ).astype(STR)
-    return cat(district[zi], street[zi], b.road[bi], b.number[bi].astype(STR), "号", b.label_alt[bi], room_text)
+    label = np.where(chinese, b.label_alt_cn[bi], b.label_alt[bi]).astype(STR) if chinese.any() else b.label_alt[bi]
+    out = cat(district[zi], street[zi], b.road[bi], b.number[bi].astype(STR), "号", label, room_text)
+    if prng is not None and profile.fullwidth_address_rate > 0:
+        wide = np.flatnonzero(prng.random(n) < profile.fullwidth_address_rate)
+        out[wide] = names.to_fullwidth(out[wide])
+    return out
 
 
 # --- taxpayers -------------------------------------------------------------------
@@ -160,15 +177,9 @@ OPERATING_ROLES = ("normal", "missed", "moved", "active_conflict")
 INDUSTRIAL_STREETS = {"沙井街道", "松岗街道", "福永街道", "石岩街道", "燕罗街道", "新桥街道", "福海街道"}
 CENTRAL_STREETS = {"新安街道", "西乡街道"}
 
-TAXPAYER_COORD_SYS = (  # (as written, system it is written in, share)
-    ("WGS84", "WGS84", 0.55), ("wgs84", "WGS84", 0.05), ("WGS-84", "WGS84", 0.03), ("CGCS2000", "WGS84", 0.05),
-    ("GCJ02", "GCJ02", 0.12), ("gcj02", "GCJ02", 0.03), ("BD09", "BD09", 0.02), ("", "GCJ02", 0.15),
-)
-UNIT_COORD_SYS = (
-    ("GCJ02", "GCJ02", 0.50), ("gcj-02", "GCJ02", 0.10), ("GCJ-02", "GCJ02", 0.08), ("gcj02", "GCJ02", 0.07),
-    ("WGS84", "WGS84", 0.10), ("wgs84", "WGS84", 0.03), ("GPS", "WGS84", 0.02),
-    ("BD09", "BD09", 0.02), ("bd09ll", "BD09", 0.01), ("", "GCJ02", 0.07),
-)
+# (as written, system it is written in, share): the demo profile's (profiles.py)
+TAXPAYER_COORD_SYS = DEMO_PROFILE.taxpayer_coord_sys
+UNIT_COORD_SYS = DEMO_PROFILE.unit_coord_sys
 
 
 @dataclass
@@ -198,6 +209,7 @@ class Taxpayers:
     operating_site: np.ndarray | None = None  # household index where it really operates (-1: nowhere)
     risk_pattern: np.ndarray | None = None  # planted tax-risk pattern ("" none), see patterns.py
     zero_from: np.ndarray | None = None  # first period filed as zeros by zero_while_operating (12: none)
+    trade_group: np.ndarray | None = None  # taxpayers sharing a trade name (字号) by the noise profile (-1: none)
 
     @property
     def n(self) -> int:
@@ -219,16 +231,18 @@ def _choose(rng: np.random.Generator, shares: dict, n: int) -> np.ndarray:
 
 
 def _industries(entity: np.ndarray, zone: np.ndarray, region: Region, rng: np.random.Generator) -> np.ndarray:
+    locale = region.locale
     factor_of_zone = np.array(
-        [1.8 if z.name in INDUSTRIAL_STREETS else 0.6 if z.name in CENTRAL_STREETS else 1.0 for z in region.zones]
+        [1.8 if z.name in locale.industrial_streets else 0.6 if z.name in locale.central_streets else 1.0 for z in region.zones]
     )
     making = np.array([ind.category == "制造" for ind in names.INDUSTRIES])
+    of_region = np.array([locale.industry_factors.get(ind.code, 1.0) for ind in names.INDUSTRIES])
     out = np.zeros(len(entity), dtype=np.int64)
     for e, kind in enumerate(("企业", "个体工商户", "其他")):
         base = np.array([ind.weights[e] for ind in names.INDUSTRIES], dtype=float)
         for factor in np.unique(factor_of_zone):
             rows = np.flatnonzero((entity == kind) & (factor_of_zone[zone] == factor))
-            w = base * np.where(making, factor, 1.0)
+            w = base * np.where(making, factor, 1.0) * of_region
             out[rows] = rng.choice(len(w), len(rows), p=w / w.sum())
     return out
 
@@ -242,7 +256,7 @@ def _reg_days(rng: np.random.Generator, n: int) -> np.ndarray:
     return start + (rng.random(n) * length).astype(np.int64).astype("timedelta64[D]")
 
 
-def _taxpayer_names(entity, industry, brand, zone, region: Region, rng: np.random.Generator):
+def _taxpayer_names(entity, industry, brand, zone, region: Region, rng: np.random.Generator, profile: NoiseProfile = DEMO_PROFILE):
     """Registered names: 深圳市鑫华达电子科技有限公司, 宝安区西乡鑫华达餐饮店,
     深圳市鑫华达投资合伙企业（有限合伙）, …有限公司宝安分公司. Returns the
     names and the index of the phrase (or shop word) used."""
@@ -259,14 +273,23 @@ def _taxpayer_names(entity, industry, brand, zone, region: Region, rng: np.rando
                 reg_word[rows] = pick([p for p, _ in table], k)
     name = np.empty(n, dtype=STR)
     rows = np.flatnonzero(entity == "企业")
+    loc = region.locale
     u = rng.random(len(rows))
     d = district[zone[rows]]
-    prefix = np.where(u < 0.10, cat("深圳市", d), np.where(u < 0.15, "深圳", "深圳市")).astype(STR)
+    if profile.reg_prefix == DEMO_PROFILE.reg_prefix:
+        style = np.where(u < 0.10, 0, np.where(u < 0.15, 1, 2))
+    else:
+        style = np.minimum(np.searchsorted(np.cumsum(profile.reg_prefix), u, side="right"), len(profile.reg_prefix) - 1)
+    # city_district, city_short, city, none, bracket, province (profiles.REG_PREFIX_STYLES)
+    prefix = np.select(
+        [style == 0, style == 1, style == 2, style == 5], [cat(loc.address_head, d), loc.city_short, loc.city, loc.province_short], ""
+    ).astype(STR)
+    bracket = np.where(style == 4, f"（{loc.city_short}）", "").astype(STR)
     suffix = pick(["有限公司", "有限责任公司", "股份有限公司"], rng.choice(3, len(rows), p=[0.88, 0.09, 0.03]))
-    name[rows] = cat(prefix, brand[rows], reg_word[rows], suffix)
+    name[rows] = cat(prefix, brand[rows], reg_word[rows], bracket, suffix)
     rows = np.flatnonzero(individual)
     place = cat(district[zone[rows]], short[zone[rows]])
-    name[rows] = cat(np.where(rng.random(len(rows)) < 0.3, cat("深圳市", place), place).astype(STR), brand[rows], reg_word[rows])
+    name[rows] = cat(np.where(rng.random(len(rows)) < 0.3, cat(loc.address_head, place), place).astype(STR), brand[rows], reg_word[rows])
     codes = np.array([ind.code for ind in names.INDUSTRIES])
     for kind, rows in (
         ("partnership", np.flatnonzero((entity == "其他") & (codes[industry] == "7212"))),
@@ -274,16 +297,20 @@ def _taxpayer_names(entity, industry, brand, zone, region: Region, rng: np.rando
         ("branch", np.flatnonzero((entity == "其他") & ~np.isin(codes[industry], ["7212", "8393"]))),
     ):
         if kind == "partnership":
-            name[rows] = cat("深圳市", brand[rows], reg_word[rows], "合伙企业（有限合伙）")
+            name[rows] = cat(loc.city, brand[rows], reg_word[rows], "合伙企业（有限合伙）")
         elif kind == "school":
-            name[rows] = cat("深圳市", district[zone[rows]], brand[rows], reg_word[rows])
+            name[rows] = cat(loc.address_head, district[zone[rows]], brand[rows], reg_word[rows])
         else:
-            name[rows] = cat("深圳市", brand[rows], reg_word[rows], "有限公司", np.strings.replace(district[zone[rows]], "区", ""), "分公司")
+            place = np.strings.replace(np.strings.replace(district[zone[rows]], "区", ""), "市", "")
+            name[rows] = cat(loc.city, brand[rows], reg_word[rows], "有限公司", place, "分公司")
     return name, phrase
 
 
-def make_taxpayers(hh: Households, region: Region, rng: np.random.Generator) -> Taxpayers:
-    """Taxpayers in file order: bureau exports list them by registration date."""
+def make_taxpayers(
+    hh: Households, region: Region, rng: np.random.Generator, profile: NoiseProfile = DEMO_PROFILE, prng: np.random.Generator | None = None
+) -> Taxpayers:
+    """Taxpayers in file order: bureau exports list them by registration date.
+    ``prng``: the profile's own stream (trade-name collisions)."""
     n = hh.n_taxpayers
     reg_day = _reg_days(rng, n)
     site = np.lexsort((rng.random(n), reg_day))
@@ -295,26 +322,29 @@ def make_taxpayers(hh: Households, region: Region, rng: np.random.Generator) -> 
     general_share = np.where(entity == "个体工商户", 0.02, np.where(entity == "其他", 0.2, general_share))
     taxpayer_type = np.where(rng.random(n) < general_share, "一般纳税人", "小规模纳税人").astype(STR)
     status = _choose(rng, config.STATUS_SHARES, n)
-    role = _roles(status, rng)
+    role = _roles(status, rng, profile)
 
     code = np.array([ind.code for ind in names.INDUSTRIES])[industry]
     authority = np.where((entity == "其他") & (code == "8393"), 5, 9)
     entity_type = np.where((entity == "个体工商户") | (authority == 5), 2, 1)
     district_code = np.array([z.district_code for z in region.zones], dtype=STR)[zone]
     city_level = np.where(entity == "企业", rng.random(n) < 0.7, rng.random(n) < 0.4)
-    division = np.where(city_level, "440300", district_code).astype(STR)
+    division = np.where(city_level, region.locale.division, district_code).astype(STR)
     modern = reg_day >= np.datetime64("2016-01-01")
     taxpayer_id = ids.unique_usccs(authority, entity_type, division, modern, rng)
 
     brand = names.brands(rng, n, three_share=0.6)
-    name, phrase = _taxpayer_names(entity, industry, brand, zone, region, rng)
+    name, phrase = _taxpayer_names(entity, industry, brand, zone, region, rng, profile)
     for _ in range(20):
         dup = formats.duplicated(name)
         if not dup.any():
             break
         rows = np.flatnonzero(dup)
         brand[rows] = names.brands(rng, len(rows), three_share=1.0)
-        name[rows], phrase[rows] = _taxpayer_names(entity[rows], industry[rows], brand[rows], zone[rows], region, rng)
+        name[rows], phrase[rows] = _taxpayer_names(entity[rows], industry[rows], brand[rows], zone[rows], region, rng, profile)
+    trade_group = np.full(n, -1, dtype=np.int64)
+    if profile.collision_rate > 0 and prng is not None:
+        trade_group = _collide_trade_names(entity, industry, brand, name, phrase, zone, hh.grid[site], region, profile, prng)
 
     credit = np.where(
         entity == "个体工商户",
@@ -340,16 +370,60 @@ def make_taxpayers(hh: Households, region: Region, rng: np.random.Generator) -> 
         credit_rating=credit,
         zone=zone,
         reg_address=np.empty(0, dtype=STR),
+        trade_group=trade_group,
     )
 
 
-def _roles(status: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _collide_trade_names(entity, industry, brand, name, phrase, zone, grid, region: Region, profile: NoiseProfile, rng: np.random.Generator) -> np.ndarray:
+    """Give groups of 2–4 distinct taxpayers one trade name (字号), in place:
+    ``collision_close_share`` of the groups in one grid (neighbours), the
+    others anywhere in the region. Registered names stay distinct (a member
+    whose new name would repeat one keeps its own). Returns each taxpayer's
+    group (-1: none)."""
+    n = len(brand)
+    sizes = rng.integers(2, 5, max(1, round(n * profile.collision_rate / 3)))
+    sizes = sizes[np.cumsum(sizes) <= n // 2]
+    if sizes.size == 0:
+        return np.full(n, -1, dtype=np.int64)
+    close = rng.random(len(sizes)) < profile.collision_close_share
+    by_grid = np.lexsort((rng.random(n), grid))  # neighbours in this order share a grid
+    anywhere = rng.permutation(n)
+    starts = rng.integers(0, n, len(sizes))
+    of_group = np.repeat(np.arange(len(sizes)), sizes)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pos = (starts[of_group] + np.arange(len(of_group)) - first[of_group]) % n
+    member = np.where(close[of_group], by_grid[pos], anywhere[pos])
+    # a group is kept when its members are in no other group and, if close, in one grid
+    spread = np.maximum.reduceat(grid[member], first) != np.minimum.reduceat(grid[member], first)
+    shared = np.maximum.reduceat(np.bincount(member, minlength=n)[member], first) > 1
+    keep = ~(shared | (close & spread))
+    group = np.full(n, -1, dtype=np.int64)
+    kept = keep[of_group]
+    group[member[kept]] = of_group[kept]
+    is_leader = np.zeros(len(member), dtype=bool)
+    is_leader[first] = True
+    follower = kept & ~is_leader
+    rows = member[follower]
+    leader = member[first][of_group[follower]]
+    if rows.size == 0:
+        return group
+    new_brand = brand[leader]
+    new_name, new_phrase = _taxpayer_names(entity[rows], industry[rows], new_brand, zone[rows], region, rng, profile)
+    ok = ~formats.isin(new_name, pa.array(name.astype(object), type=pa.string())) & ~formats.duplicated(new_name)
+    brand[rows[ok]], name[rows[ok]], phrase[rows[ok]] = new_brand[ok], new_name[ok], new_phrase[ok]
+    group[rows[~ok]] = -1
+    counts = np.bincount(group[group >= 0], minlength=len(sizes))
+    group[(group >= 0) & (counts[np.maximum(group, 0)] < 2)] = -1
+    return group
+
+
+def _roles(status: np.ndarray, rng: np.random.Generator, profile: NoiseProfile = DEMO_PROFILE) -> np.ndarray:
     n = len(status)
     u = rng.random(n)
     role = np.full(n, "normal", dtype=object)
     edge = 0.0
     normal = status == "正常"
-    for name, share in config.NORMAL_ROLE_SHARES.items():
+    for name, share in (config.NORMAL_ROLE_SHARES | {"moved": profile.moved_share}).items():
         role[normal & (u >= edge) & (u < edge + share)] = name
         edge += share
     role[normal & (role == "normal") & (rng.random(n) < config.MISSED_SHARE)] = "missed"
@@ -398,12 +472,12 @@ def write_positions(lng: np.ndarray, lat: np.ndarray, system: np.ndarray):
     return formats.decimal(wl, 6), formats.decimal(wt, 6)
 
 
-def geocode(tp: Taxpayers, hh: Households, grids: Grids, region: Region, rng: np.random.Generator) -> None:
+def geocode(tp: Taxpayers, hh: Households, grids: Grids, region: Region, rng: np.random.Generator, profile: NoiseProfile = DEMO_PROFILE) -> None:
     """The registered address geocoded: the site plus a geocoding error of a
     few metres (3 % up to 150 m), kept inside its street and never within
     5 cm of a grid border (so point-in-polygon has one answer)."""
     n = tp.n
-    spelled, system = coord_sys_choice(TAXPAYER_COORD_SYS, n, rng)
+    spelled, system = coord_sys_choice(profile.taxpayer_coord_sys, n, rng)
     lng0, lat0 = hh.lng[tp.site], hh.lat[tp.site]
     lng, lat = lng0.copy(), lat0.copy()
     redo = np.arange(n)
@@ -498,25 +572,40 @@ class Units:
     collected: np.ndarray  # datetime64[s]
 
 
-def _moved_sites(tp_rows: np.ndarray, tp: Taxpayers, hh: Households, rng: np.random.Generator) -> np.ndarray:
-    """A different site 1–5 km from the registered one, for each moved business."""
+def _moved_sites(
+    tp_rows: np.ndarray, tp: Taxpayers, hh: Households, rng: np.random.Generator, profile: NoiseProfile = DEMO_PROFILE, region: Region | None = None
+) -> np.ndarray:
+    """A different site ``profile.moved_km`` (1–5 km) from the registered one,
+    for each moved business (in the same district when the profile says so)."""
     x, y = to_metres(hh.lng[: hh.n_taxpayers], hh.lat[: hh.n_taxpayers])
+    lo, hi = profile.moved_km[0] * 1000.0, profile.moved_km[1] * 1000.0
+    district = None
+    if profile.moved_same_district and region is not None:
+        codes = np.array([z.district_code for z in region.zones])
+        district = np.unique(codes, return_inverse=True)[1][hh.zone[: hh.n_taxpayers]]
     out = np.full(len(tp_rows), -1)
     todo = np.arange(len(tp_rows))
     while todo.size:
         cand = rng.integers(0, hh.n_taxpayers, size=(todo.size, 64))
         home = tp.site[tp_rows[todo]]
         d = np.hypot(x[cand] - x[home][:, None], y[cand] - y[home][:, None])
-        ok = (d >= 1000) & (d <= 5000)
+        ok = (d >= lo) & (d <= hi)
+        if district is not None:
+            ok &= district[cand] == district[home][:, None]
         has = ok.any(axis=1)
         out[todo[has]] = cand[has, ok[has].argmax(axis=1)]
         todo = todo[~has]
     return out
 
 
-def _sign_names(tp: Taxpayers, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _sign_names(
+    tp: Taxpayers, rows: np.ndarray, rng: np.random.Generator, profile: NoiseProfile = DEMO_PROFILE,
+    region: Region | None = None, prng: np.random.Generator | None = None,
+) -> np.ndarray:
     """What the shop sign says: no 深圳市/区 prefix, usually no legal form,
-    abbreviations; then look-alike characters and typos."""
+    abbreviations; then look-alike characters and typos. A noise profile
+    adds place prefixes (宝安华达电子, 安区华达电子), branch suffixes (分店,
+    (西乡店)), cut legal forms (华达电子有限) and full-width characters."""
     n = len(rows)
     entity, industry, brand, phrase = tp.entity[rows], tp.industry[rows], tp.brand[rows], tp.phrase[rows]
     sign_word = np.empty(n, dtype=STR)
@@ -528,15 +617,60 @@ def _sign_names(tp: Taxpayers, rows: np.ndarray, rng: np.random.Generator) -> np
                 k = np.minimum(phrase[sel], len(table) - 1)
                 reg_word[sel] = pick([a for a, _ in table], k)
                 sign_word[sel] = pick([b for _, b in table], k)
-    form = rng.choice(4, n, p=[0.55, 0.20, 0.15, 0.10])
+    p = np.asarray(profile.sign_forms, dtype=float)
+    form = rng.choice(len(p), n, p=p / p.sum())
+    legal = np.full(n, "有限公司", dtype=STR)
+    if profile.legal_form_as_registered:
+        registered = tp.name[rows]
+        for full in reversed(names.LEGAL_FORMS):  # the longest match wins: 股份有限公司 before 有限公司
+            legal[np.strings.endswith(registered, full)] = full
+        if prng is not None and profile.legal_form_cut > 0:
+            cut = prng.random(n) < profile.legal_form_cut
+            for full, short in names.LEGAL_FORM_CUTS:
+                legal[cut & (legal == full)] = short
     company = np.select(
-        [form == 0, form == 1, form == 2], [cat(brand, sign_word), cat(brand, reg_word), cat(brand, reg_word, "有限公司")], cat(brand, "公司")
+        [form == 0, form == 1, form == 2, form == 3], [cat(brand, sign_word), cat(brand, reg_word), cat(brand, reg_word, legal), cat(brand, "公司")], brand
     ).astype(STR)
     individual = np.where(rng.random(n) < 0.8, cat(brand, sign_word), cat(brand, reg_word)).astype(STR)
     other = np.where(formats.isin(sign_word, ["投资", "培训"]), cat(brand, sign_word), cat(brand, sign_word, "分公司")).astype(STR)
     sign = np.select([entity == "企业", entity == "个体工商户"], [company, individual], other).astype(STR)
-    sign = names.apply_lookalikes(sign, rng, 0.15)
-    return names.apply_typos(sign, rng, 0.05)
+    if prng is not None and region is not None:
+        sign = _sign_places(sign, tp.zone[rows], region, profile, prng)
+    sign = names.apply_lookalikes(sign, rng, profile.lookalike_rate, profile.lookalikes)
+    homophones = None if profile.homophones == DEMO_PROFILE.homophones else {k: names.HOMOPHONES[k] for k in profile.homophones}
+    sign = names.apply_typos(sign, rng, profile.typo_rate, homophones)
+    if prng is not None and profile.fullwidth_name_rate > 0:
+        wide = np.flatnonzero(prng.random(n) < profile.fullwidth_name_rate)
+        sign[wide] = names.to_fullwidth(sign[wide])
+    return sign
+
+
+def _sign_places(sign: np.ndarray, zone: np.ndarray, region: Region, profile: NoiseProfile, rng: np.random.Generator) -> np.ndarray:
+    """Place prefixes (profiles.SIGN_PREFIX_STYLES) and branch suffixes."""
+    n = len(sign)
+    loc = region.locale
+    district, _, short, _ = _zone_text(region)
+    d = district[zone]
+    d_short = np.strings.replace(np.strings.replace(d, "区", ""), "市", "")
+    if profile.sign_prefix[0] < 1.0:
+        style = np.minimum(np.searchsorted(np.cumsum(profile.sign_prefix), rng.random(n), side="right"), len(profile.sign_prefix) - 1)
+        half = np.where(rng.random(n) < 0.5, np.strings.slice(d, 1, None), loc.city[1:]).astype(STR)
+        prefix = np.select(
+            [style == 1, style == 2, style == 3, style == 4, style == 5, style == 6], [d_short, d, loc.city_short, loc.city, half, short[zone]], ""
+        ).astype(STR)
+        sign = cat(prefix, sign)
+    if profile.branch_rate > 0 and profile.branch_suffixes:
+        rows = np.flatnonzero(rng.random(n) < profile.branch_rate)
+        suffix = pick(profile.branch_suffixes, rng.integers(0, len(profile.branch_suffixes), len(rows)))
+        street = short[zone[rows]]
+        street = np.where(street == "", d_short[rows], street).astype(STR)
+        suffix = np.strings.replace(suffix, "{street}", street)
+        suffix = np.strings.replace(suffix, "{district}", d_short[rows])
+        suffix = np.strings.replace(suffix, "{n}", rng.integers(2, 10, len(rows)).astype(STR))
+        half = rng.random(len(rows)) < profile.halfwidth_bracket_share
+        suffix = np.where(half, names.to_halfwidth_brackets(suffix), np.strings.replace(np.strings.replace(suffix, "(", "（"), ")", "）")).astype(STR)
+        sign[rows] = cat(sign[rows], suffix)
+    return sign
 
 
 def _collection_times(n: int, in_window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -552,11 +686,15 @@ def _collection_times(n: int, in_window: np.ndarray, rng: np.random.Generator) -
     return day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
 
 
-def make_units(tp: Taxpayers, hh: Households, b: Buildings, grids: Grids, region: Region, officers: Officers, rng: np.random.Generator) -> Units:
+def make_units(
+    tp: Taxpayers, hh: Households, b: Buildings, grids: Grids, region: Region, officers: Officers, rng: np.random.Generator,
+    profile: NoiseProfile = DEMO_PROFILE, streams=None,
+) -> Units:
+    """``streams(what)``: the profile's own random streams (profiles.streams)."""
     linked = np.flatnonzero(tp.has_unit)
     site = tp.site[linked].copy()
     moved = tp.role[linked] == "moved"
-    site[moved] = _moved_sites(linked[moved], tp, hh, rng)
+    site[moved] = _moved_sites(linked[moved], tp, hh, rng, profile, region)
     tp.operating_site = np.where(tp.operates, tp.site, -1)
     tp.operating_site[linked[moved]] = site[moved]
 
@@ -581,17 +719,23 @@ def make_units(tp: Taxpayers, hh: Households, b: Buildings, grids: Grids, region
     unit_name = np.empty(n, dtype=STR)
     category = np.empty(n, dtype=STR)
     has_tp = taxpayer >= 0
-    unit_name[has_tp] = _sign_names(tp, taxpayer[has_tp], rng)
+    unit_name[has_tp] = _sign_names(tp, taxpayer[has_tp], rng, profile, region, streams("signs") if streams else None)
     category[has_tp] = pick([ind.category for ind in names.INDUSTRIES], tp.industry[taxpayer[has_tp]])
     unreg = kind == "unregistered"
     unit_name[unreg], category[unreg] = names.unregistered_names(rng, int(unreg.sum()))
     vac = kind == "vacant"
     unit_name[vac] = pick(names.VACANT_NAMES, rng.integers(0, len(names.VACANT_NAMES), int(vac.sum())))
     category[vac] = ""
+    if streams is not None and profile.free_category_share > 0:
+        crng = streams("categories")
+        free = np.flatnonzero((crng.random(n) < profile.free_category_share) & (category != ""))
+        code = np.full(n, "", dtype=STR)
+        code[has_tp] = pick([ind.code for ind in names.INDUSTRIES], tp.industry[taxpayer[has_tp]])
+        category[free] = names.free_categories(code[free], category[free], crng)
 
     shop = np.ones(n, dtype=bool)
     shop[has_tp] = tp.entity[taxpayer[has_tp]] == "个体工商户"
-    address = standard_addresses(hh, b, region, site, shop, rng)
+    address = standard_addresses(hh, b, region, site, shop, rng, profile, streams("addresses") if streams else None)
     building_id = b.building_id[hh.building[site]]
 
     true_lng, true_lat = hh.lng[site], hh.lat[site]
@@ -605,11 +749,11 @@ def make_units(tp: Taxpayers, hh: Households, b: Buildings, grids: Grids, region
     angle = rng.uniform(0, 2 * np.pi, n)
     gps_lng = true_lng + distance * np.cos(angle) / (111_320.0 * np.cos(np.radians(true_lat)))
     gps_lat = true_lat + distance * np.sin(angle) / 110_574.0
-    spelled, system = coord_sys_choice(UNIT_COORD_SYS, n, rng)
+    spelled, system = coord_sys_choice(profile.unit_coord_sys, n, rng)
     lng_text, lat_text = write_positions(gps_lng, gps_lat, system)
 
-    seen = has_tp & (rng.random(n) < config.USCC_SEEN_SHARE)
-    misread = seen & (rng.random(n) < config.USCC_TYPO_SHARE)
+    seen = has_tp & (rng.random(n) < profile.uscc_seen_share)
+    misread = seen & (rng.random(n) < profile.uscc_typo_rate)
 
     order = np.lexsort((rng.random(n), collected))
     year = formats.datetime_parts(collected[order])[0]

@@ -26,6 +26,8 @@ M_PER_DEG_LNG = 111_320.0 * np.cos(np.radians(ORIGIN_LAT))
 BOUNDARIES_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
 BAOAN_STREETS_FILE = "baoan_streets.geojson"
 SHENZHEN_DISTRICTS_FILE = "shenzhen_districts.geojson"
+YIWU_STREETS_FILE = "yiwu_streets.geojson"
+STREET_FILES = {"baoan": BAOAN_STREETS_FILE, "shenzhen": BAOAN_STREETS_FILE, "yiwu": YIWU_STREETS_FILE}
 
 
 def to_metres(lng, lat):
@@ -55,7 +57,7 @@ class Zone:
     @property
     def short_name(self) -> str:
         """Street name as used inside business names (西乡街道 → 西乡)."""
-        return "" if self.synthetic else self.name.removesuffix("街道")
+        return "" if self.synthetic else self.name.removesuffix("街道").removesuffix("镇")
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Region:
     zones: list[Zone]
     groups: list[SamplingGroup]
     union: object = field(repr=False)
+    locale: places.Locale = places.BAOAN
 
 
 # --- loading ---------------------------------------------------------------
@@ -101,8 +104,8 @@ def _read(path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def _baoan_zones(boundaries_dir: Path) -> list[Zone]:
-    frame = _read(boundaries_dir / BAOAN_STREETS_FILE).sort_values("street_code")
+def _baoan_zones(boundaries_dir: Path, filename: str = BAOAN_STREETS_FILE) -> list[Zone]:
+    frame = _read(boundaries_dir / filename).sort_values("street_code")
     zones = []
     for row in frame.itertuples():
         zones.append(
@@ -141,7 +144,13 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
 
 def build_region(scale: config.Scale, rng: np.random.Generator, boundaries_dir: Path | None = None) -> Region:
     boundaries_dir = Path(boundaries_dir) if boundaries_dir else BOUNDARIES_DIR
-    zones = _baoan_zones(boundaries_dir)
+    locale = places.LOCALES[scale.region]
+    zones = _baoan_zones(boundaries_dir, STREET_FILES[scale.region])
+    if scale.region == "yiwu":
+        weights = np.array([locale.street_shares.get(z.name, 3.0) for z in zones])
+        counts = _largest_remainder(weights, scale.n_taxpayers)
+        union = shapely.union_all([z.geometry for z in zones])
+        return Region(scale.region_name, zones, [SamplingGroup(union, int(counts.sum()), list(range(len(zones))), counts)], union, locale)
     if scale.region == "baoan":
         counts = baoan_street_counts(zones, scale.n_taxpayers)
         union = shapely.union_all([z.geometry for z in zones])

@@ -5,7 +5,9 @@
 -- What the risk indicators read from the declarations, in one pass over them. Months are numbered
 -- 0 (oldest) … 11 (newest declared period) and kept as bit masks: the months with a VAT return
 -- (增值税), those with a non-zero one, those with only zero ones. Income tax (所得税 other than
--- 个人所得税) carries revenue; payable and paid add up every tax.
+-- 个人所得税) carries revenue; payable and paid add up every tax. The absolute rules compare figures within
+-- a month: masks of the months where purchases exceed 1.5 x sales, invoices exceed the return, sales
+-- carry no VAT, and so on.
 with declarations as (select * from stg_declarations where taxpayer_known),
 last_month as (
     select max(cast(left(period, 4) as integer) * 12 + cast(substr(period, 6, 2) as integer)) as n
@@ -46,7 +48,37 @@ masks as (
         coalesce(sum(invoice_out) filter (where is_vat and month_index >= 9), 0) as invoice_out_last3,
         coalesce(sum(invoice_out) filter (where is_vat and month_index < 9), 0) as invoice_out_prev9,
         coalesce(sum(payable) filter (where is_vat and month_index >= 9), 0) as vat_payable_last3,
-        coalesce(sum(payable) filter (where is_vat and month_index < 9), 0) as vat_payable_prev9
+        coalesce(sum(payable) filter (where is_vat and month_index < 9), 0) as vat_payable_prev9,
+        -- months compared within the month, for the absolute rules (a bit per month, set by any of its rows):
+        -- purchases (invoices received) above 1.5 x the month's declared sales
+        coalesce(bit_or(1::bigint << month_index) filter (
+            where is_vat and invoice_in >= 1e4 and invoice_in > 1.5 * sales), 0) as months_purchase_over_mask,
+        -- invoices issued above the month's declared sales (票表比对: every invoiced sale is a declared sale)
+        coalesce(bit_or(1::bigint << month_index) filter (
+            where is_vat and invoice_out >= 1e4 and invoice_out > 1.05 * sales + 1000), 0) as months_invoice_over_mask,
+        -- sales declared, no VAT payable
+        coalesce(bit_or(1::bigint << month_index) filter (where is_vat and sales > 0 and payable <= 0), 0)
+            as months_nil_tax_mask,
+        -- more than the small-scale monthly exemption (CNY 100,000) declared, no VAT payable
+        coalesce(bit_or(1::bigint << month_index) filter (where is_vat and sales > 1e5 and payable <= 0), 0)
+            as months_above_exempt_nil_mask,
+        -- sales just under the small-scale monthly exemption (CNY 90,000-100,000)
+        coalesce(bit_or(1::bigint << month_index) filter (where is_vat and sales >= 9e4 and sales <= 1e5), 0)
+            as months_near_exempt_mask,
+        -- a zero VAT return (no sales, no invoices issued) while purchase invoices came in
+        coalesce(bit_or(1::bigint << month_index) filter (
+            where is_vat and sales = 0 and invoice_out = 0 and invoice_in >= 1e4), 0) as months_zero_with_input_mask,
+        -- income-tax revenue declared
+        coalesce(bit_or(1::bigint << month_index) filter (where is_cit and sales > 0), 0) as months_cit_revenue_mask,
+        -- less paid than payable (any tax)
+        coalesce(bit_or(1::bigint << month_index) filter (
+            where payable - paid >= 1000 and paid < 0.8 * payable), 0) as months_underpaid_mask,
+        coalesce(max(invoice_out) filter (where is_vat), 0) as max_month_invoice_out,
+        -- the smallest and largest non-zero sales of a return (equal: the same figure every month)
+        coalesce(min(sales) filter (where is_vat and sales > 0), 0) as min_month_sales,
+        coalesce(max(sales) filter (where is_vat and sales > 0), 0) as max_month_sales,
+        bit_count(coalesce(bit_or(1::bigint << month_index) filter (where is_vat and sales > 0), 0))::integer
+            as n_sales_months
     from indexed
     where month_index between 0 and 11
     group by taxpayer_id

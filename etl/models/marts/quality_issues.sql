@@ -4,7 +4,8 @@
 with unioned as (
     select 'streets' as source, source_row, street_code as record_key, quality_issues from stg_streets
     union all select 'grids', source_row, grid_code, quality_issues from stg_grids
-    union all select 'taxpayers', source_row, taxpayer_id, quality_issues from stg_taxpayers
+    -- keys as written (data contract), not as normalised (id_normalised)
+    union all select 'taxpayers', source_row, taxpayer_id_raw, quality_issues from stg_taxpayers
     union all select 'grid_units', source_row, record_id, quality_issues from stg_grid_units
     union all select 'declarations', source_row, taxpayer_id, quality_issues from stg_declarations
     union all select 'officers', source_row, officer_id, quality_issues from stg_officers

@@ -13,7 +13,8 @@ grids as (
     where checked.reject_reason is not null
 ),
 taxpayers as (
-    select 'taxpayers' as source, checked._row, checked.taxpayer_id, checked.reject_reason, to_json(raw_taxpayers)
+    -- the key as written (data contract), not as normalised (id_normalised)
+    select 'taxpayers' as source, checked._row, checked.taxpayer_id_raw, checked.reject_reason, to_json(raw_taxpayers)
     from stg_taxpayers_checked as checked join raw_taxpayers using (_row)
     where checked.reject_reason is not null
 ),
@@ -23,7 +24,7 @@ grid_units as (
     where screened.reject_reason is not null
 ),
 declarations as (
-    select 'declarations' as source, _row, taxpayer_id, reject_reason, raw
+    select 'declarations' as source, _row, raw ->> 'taxpayer_id', reject_reason, raw
     from stg_declarations_checked
     where reject_reason is not null
 ),

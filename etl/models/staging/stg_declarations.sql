@@ -17,6 +17,7 @@ final as (
         taxpayer_known,
         _row as source_row,
         list_filter([
+            case when id_normalised then 'id_normalised' end,
             case when not taxpayer_known then 'taxpayer_unknown' end,
             case when amount_unparseable then 'amount_unparseable' end
         ], x -> x is not null) as quality_issues

@@ -3,10 +3,18 @@
 -- (amounts are parsed here, once: the staged view only filters)
 with source as (select * from raw_declarations),
 taxpayers as (select taxpayer_id from stg_taxpayers),
+-- taxpayer_id normalised as in stg_taxpayers_checked, before the duplicate check and the join to taxpayers
+keyed as (
+    select
+        * replace (norm_id(taxpayer_id) as taxpayer_id),
+        taxpayer_id as taxpayer_id_raw
+    from source
+),
 identity as (
     select
         _row,
         taxpayer_id,
+        taxpayer_id_raw,
         tax_type,
         parse_period(period) as period,
         period as period_raw,
@@ -16,7 +24,7 @@ identity as (
             when parse_period(period) is null then 'period_invalid'
         end as identity_reject,
         sales_amount, tax_payable, tax_paid, invoice_out_amount, invoice_in_amount
-    from source
+    from keyed
 ),
 -- Tens of millions of rows: find the repeated keys with an aggregate rather than a window over all rows.
 repeated as (
@@ -50,6 +58,7 @@ parsed as (
 final as (
     select
         _row, taxpayer_id, period, tax_type, reject_reason,
+        taxpayer_id is distinct from taxpayer_id_raw as id_normalised,
         sales_num as sales_amount,
         payable_num as tax_payable,
         paid_num as tax_paid,
@@ -62,7 +71,7 @@ final as (
             or (invoice_in_amount is not null and in_num is null) as amount_unparseable,
         taxpayer_id in (select taxpayer_id from taxpayers) as taxpayer_known,
         case when reject_reason is not null then json_object(
-            'taxpayer_id', taxpayer_id, 'period', period_raw, 'tax_type', tax_type,
+            'taxpayer_id', taxpayer_id_raw, 'period', period_raw, 'tax_type', tax_type,
             'sales_amount', sales_amount, 'tax_payable', tax_payable, 'tax_paid', tax_paid,
             'invoice_out_amount', invoice_out_amount, 'invoice_in_amount', invoice_in_amount
         ) end as raw

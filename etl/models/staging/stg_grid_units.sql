@@ -10,7 +10,9 @@ joined as (
         known_grid.grid_code as grid_code_known,
         known_grid.street_code as grid_street_code,
         statuses.canonical as status_name,
-        parse_timestamp(screened.collected_at) as collected_at_parsed
+        parse_timestamp(screened.collected_at) as collected_at_parsed,
+        -- uscc normalised as taxpayer_id is (stg_taxpayers_checked), so that it links to its taxpayer
+        norm_id(screened.uscc) as uscc_key
     from screened
     left join grids as known_grid on known_grid.grid_code = screened.grid_code
     left join statuses on statuses.value = screened.operating_status
@@ -22,7 +24,8 @@ final as (
         coalesce(grid_code_known, grid_code_located) as grid_code,
         coalesce(grid_street_code, street_code_located) as street_code,
         unit_name,
-        upper(uscc) as uscc,
+        uscc_key as uscc,
+        uscc as uscc_raw,
         address,
         building_id,
         lng_wgs84 as lng,
@@ -40,6 +43,8 @@ final as (
         coord_sys_name as coord_sys,
         _row as source_row,
         list_filter([
+            case when uscc_key is distinct from uscc then 'id_normalised' end,
+            case when position_swapped then 'lng_lat_swapped' end,
             case when grid_code_known is null then 'grid_code_unknown' end,
             case when collected_at_parsed is null then 'collected_at_unparseable' end,
             case when status_name is null then 'operating_status_unknown' end

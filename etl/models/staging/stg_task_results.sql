@@ -13,6 +13,7 @@ final as (
         checked.task_id,
         checked.record_id,
         checked.taxpayer_id,
+        checked.taxpayer_id_raw,
         words.canonical as result,
         checked.result_code,
         checked.result as result_raw,
@@ -24,6 +25,7 @@ final as (
         row_number() over (partition by checked.record_id, checked.taxpayer_id
                            order by checked.verified_ts desc, checked._row desc) = 1 as is_latest,
         list_filter([
+            case when checked.taxpayer_id is distinct from checked.taxpayer_id_raw then 'id_normalised' end,
             case when checked.record_id is not null
                       and checked.record_id not in (select record_id from units) then 'record_unknown' end,
             case when checked.taxpayer_id is not null

@@ -1,6 +1,12 @@
 -- ephemeral
 -- grain: one row per data row of task_results.*, parsed, with its reject reason (docs/task-results.md)
-with source as (select * from raw_task_results),
+with source as (
+    -- taxpayer_id normalised as in stg_taxpayers_checked, so that it names a staged taxpayer
+    select
+        * replace (norm_id(taxpayer_id) as taxpayer_id),
+        taxpayer_id as taxpayer_id_raw
+    from raw_task_results
+),
 codes as (select value, canonical from ref_values where kind = 'task_result'),
 parsed as (
     select

@@ -35,6 +35,7 @@ joined as (
 final as (
     select
         taxpayer_id,
+        taxpayer_id_raw,
         name,
         legal_rep,
         legal_rep_id,
@@ -64,6 +65,8 @@ final as (
         coord_sys as coord_sys_raw,
         _row as source_row,
         list_filter([
+            case when taxpayer_id is distinct from taxpayer_id_raw then 'id_normalised' end,
+            case when position_swapped then 'lng_lat_swapped' end,
             position_issue_final,
             case
                 when not uscc_length_ok then 'uscc_format'
