@@ -11,7 +11,7 @@ DEMO := data/demo/$(SCALE)
 PREVIOUS := data/demo/$(SCALE)-previous
 WAREHOUSE := data/warehouse
 
-.PHONY: run test install demo etl serve browser clean bench
+.PHONY: run test test-slow install demo etl serve browser clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ browser:
 
 test: install browser
 	$(VENV)/bin/pytest
+
+# the tests marked slow (kill -9 during a run, Spark on a street, …): not part of CI
+test-slow: install
+	$(VENV)/bin/pytest -m slow
 
 $(VENV)/.installed-bench: pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

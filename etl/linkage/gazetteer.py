@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +73,13 @@ def divisions() -> tuple[Division, ...]:
     """Every province, prefecture, county and town of the table (villages are skipped)."""
     with zipfile.ZipFile(source_path()) as archive:
         member = next(n for n in archive.namelist() if n.endswith(".txt"))
-        lines = archive.read(member).decode("utf-8").splitlines()
+        text = archive.read(member).decode("utf-8")
     out: list[Division] = []
     province = prefecture = county = ""
-    for line in lines:
-        depth = len(line) - len(line.lstrip("\t"))
-        if depth >= 4 or not line.strip():
+    # villages (four tabs deep) are nine lines in ten: a regular expression skips them in C
+    for match in re.finditer(r"^(\t{0,3})([^\t\n][^\n]*)$", text, flags=re.MULTILINE):
+        depth, line = len(match.group(1)), match.group(2)
+        if not line.strip():
             continue
         parts = line.strip().split("\t")
         if depth == 3:
