@@ -272,7 +272,8 @@ def build_subset(seed: int, target_units: int) -> Path:
     pq.write_table(units_t, tmp / "truth" / "units.parquet")
     pq.write_table(taxpayers_t, tmp / "truth" / "taxpayers.parquet")
 
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     con.register("kept_units", units_t.select(["record_id"]))
     con.register("kept_taxpayers", taxpayers_t.select(["taxpayer_id"]))
     con.register("all_taxpayers", truth_taxpayers.select(["taxpayer_id"]))
