@@ -128,3 +128,10 @@ def test_a_run_on_the_shipped_parameters_says_so_where_people_look(tiny_input, t
     assert cli.main(["etl", "--input", str(tiny_input), "--out", str(out), "--quiet", "--force",
                      "--allow-shipped-model"]) == 0
     assert "WARNING: linkage: " in capsys.readouterr().out
+
+
+def test_the_comparisons_the_map_panel_reads_are_the_models():
+    """taxmap/data/hexes.py reads mw_<comparison> from link_scores without importing the ETL."""
+    from taxmap.data import hexes
+
+    assert hexes.LINK_COMPARISONS == model.COMPARISONS

@@ -133,8 +133,8 @@ def _why(unit: dict, lang: str) -> list:
         return [html.Div(t("map.why_uscc", lang), className="tm-why")]
     if unit["match_weight"] is None:
         return []
-    parts = [f"{t('cmp.' + c, lang)} {unit['mw_' + c]:+.1f}" for c in ("name", "place", "category",
-                                                                        "uscc") if unit["mw_" + c] is not None]
+    parts = [f"{t('cmp.' + c, lang)} {unit['mw_' + c]:+.1f}" for c in hexes.LINK_COMPARISONS
+             if unit["mw_" + c] is not None]
     probability = f"{unit['match_probability']:.2f}" if unit["match_probability"] is not None else "—"
     return [html.Div(f"{t('map.why', lang)} p = {probability}: " + " · ".join(parts), className="tm-why")]
 

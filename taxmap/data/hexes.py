@@ -298,6 +298,10 @@ def discrepancy_points(wh: Warehouse, scope: Scope, bounds: list[list[float]], k
     )
 
 
+# The linkage model's comparisons (etl/linkage/model.py COMPARISONS): link_scores has mw_<name> for each.
+LINK_COMPARISONS = ("name", "place", "category", "uscc")
+
+
 def cell_detail(wh: Warehouse, scope: Scope, res: int, cell: str, limit: int = 50) -> dict:
     """What one cell holds for the side panel: taxpayers (riskiest first) with their risk reasons,
     units with their link, and discrepancies. Personal fields are never read here."""
@@ -312,11 +316,17 @@ def cell_detail(wh: Warehouse, scope: Scope, res: int, cell: str, limit: int = 5
             order by r.risk_score desc nulls last, s.taxpayer_id limit ?""",
         [cell, *scope_params, limit])
     unit_scope, unit_params = scope.area_filter("u.")
+    # a warehouse published before address and distance became one comparison has no mw_place: its
+    # panel shows the other weights until the next run
+    scored = {r["column_name"] for r in wh.query(
+        "select column_name from information_schema.columns where table_name = 'link_scores'")}
+    weights = ", ".join(f"s.mw_{c}" if f"mw_{c}" in scored else f"null::double as mw_{c}"
+                        for c in LINK_COMPARISONS)
     units = wh.query(
         f"""select u.record_id, u.unit_name, u.operating_status, u.business_category, u.collected_at,
                    l.method, l.taxpayer_id, l.match_probability, l.needs_review, l.review_taxpayer_id,
                    -- why: each comparison's match weight (bits) for the linked or the reviewed pair
-                   s.match_weight, s.mw_name, s.mw_place, s.mw_category, s.mw_uscc
+                   s.match_weight, {weights}
             from stg_grid_units as u
             left join unit_links as l using (record_id)
             left join link_scores as s
